@@ -1,0 +1,1 @@
+"""ckanext-twin: the CKAN extension of the Munich federated catalog portal."""

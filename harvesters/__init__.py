@@ -1,0 +1,1 @@
+"""The harvesting core: fetching, parsing and mapping partner catalogs, free of CKAN."""

@@ -1,0 +1,43 @@
+"""ckanext-twin: the federated data-sharing and catalog portal of Munich and its partners.
+
+One distribution, two packages: the CKAN extension ``ckanext.twin`` (in ``ckanext-twin/``)
+and the CKAN-free harvesting core ``harvesters`` (in ``harvesters/``).
+Exact versions live in ``constraints.txt``; install with ``pip install -c constraints.txt -e .``.
+"""
+from setuptools import find_namespace_packages, find_packages, setup
+
+setup(
+    name="ckanext-twin",
+    version="0.1.0",
+    description="Federated DCAT-AP.de / CSW catalog portal for Munich and the NordAllianz",
+    license="AGPL-3.0-or-later",
+    python_requires=">=3.10",
+    package_dir={"ckanext": "ckanext-twin/ckanext", "harvesters": "harvesters"},
+    packages=(
+        find_namespace_packages(where="ckanext-twin", include=["ckanext.twin*"])
+        + find_packages(include=["harvesters", "harvesters.*"])
+    ),
+    include_package_data=True,
+    package_data={"ckanext.twin": ["*.yaml", "templates/**/*", "public/**/*", "i18n/**/*",
+                                   "search/*.sql"]},
+    install_requires=[
+        "ckan[requirements]",
+        "ckanext-harvest",
+        "ckanext-dcat",
+        "ckanext-scheming",
+        "ckanext-spatial",
+        "rdflib",
+        "pyshacl",
+        "owslib",
+        "requests",
+        "pyjwt[crypto]",
+        "pyyaml",
+    ],
+    extras_require={"test": ["ckan[dev]"]},
+    entry_points={
+        "ckan.plugins": [
+            "twin = ckanext.twin.plugin:TwinPlugin",
+            "twin_search = ckanext.twin.plugin:SearchPlugin",
+        ],
+    },
+)
