@@ -6,7 +6,7 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.twin import cli, harvest_queue
+from ckanext.twin import cli
 from ckanext.twin.search import backend
 from ckanext.twin.search.actions import package_search
 
@@ -33,8 +33,10 @@ class TwinPlugin(p.SingletonPlugin):
     p.implements(p.IClick)
 
     def update_config(self, config: Any) -> None:
-        tk.add_template_directory(config, "templates")
-        harvest_queue.install()
+        if "harvest" in config.get("ckan.plugins", []):
+            # Imported only with ckanext-harvest: importing it registers its models.
+            from ckanext.twin import harvest_queue
+            harvest_queue.install()
 
     def get_commands(self) -> list[Any]:
         return [cli.twin]
