@@ -77,3 +77,84 @@ def test_private_datasets_follow_permission_labels():
     assert visible(member) == 1
     assert visible(outsider) == 0
     assert visible(None) == 0
+
+
+def test_refusals_answer_400_naming_the_part(app):
+    for q, part in (("foo~1", "'~'"), ("title:x^3", "'^'"),
+                    ("{!join from=id to=id}x", "local parameters"),
+                    ("metadata_modified:[yesterday TO *]", "'yesterday'")):
+        response = app.get("/api/3/action/package_search", query_string={"q": q}, status=400)
+        assert response.json["success"] is False
+        assert part in response.json["error"]["message"].lower(), response.json
+    response = app.get("/api/3/action/package_search", query_string={"sort": "name"}, status=400)
+    assert "sort" in response.json["error"]["message"]
+
+
+def test_counts_autocomplete_and_facet_options():
+    org = factories.Organization(name="garching")
+    group = factories.Group(name="verkehr")
+    for i in range(3):
+        factories.Dataset(title=f"Verkehrsmessung {i}", owner_org=org["id"],
+                          groups=[{"name": group["name"]}],
+                          tags=[{"name": "aa"}, {"name": f"t{i % 2}"}])
+    orgs = helpers.call_action("organization_list", all_fields=True)
+    assert [(o["name"], o["package_count"]) for o in orgs] == [("garching", 3)]
+    assert helpers.call_action("group_show", id="verkehr")["package_count"] == 3
+    names = [d["name"] for d in helpers.call_action("package_autocomplete", q="verkehrsm")]
+    assert len(names) == 3
+    facets = search(**{"facet.field": '["tags"]', "facet.limit": 2})["facets"]["tags"]
+    assert facets == {"aa": 3, "t0": 2}
+    facets = search(q="tags:t1", **{"facet.field": '["tags"]',
+                                    "facet.mincount": 2})["facets"]["tags"]
+    assert facets == {}
+
+
+def test_ranking_prefers_title_over_description():
+    factories.Dataset(name="in-notes", title="Haushalt", notes="Radverkehr in der Stadt")
+    factories.Dataset(name="in-title", title="Radverkehr", notes="Zählstellen")
+    names = [r["name"] for r in search(q="Radverkehr", sort="score desc")["results"]]
+    assert names == ["in-title", "in-notes"]
+
+
+def test_drafts_and_deleted_are_hidden_unless_asked():
+    sysadmin = factories.Sysadmin()
+    draft = factories.Dataset(state="draft", title="Entwurf")
+    deleted = factories.Dataset(title="Entwurf alt")
+    helpers.call_action("package_delete", id=deleted["id"])
+    context = {"user": sysadmin["name"], "ignore_auth": False}
+    assert search(q="Entwurf")["count"] == 0
+    found = helpers.call_action("package_search", context=context, q="Entwurf",
+                                include_drafts=True)
+    assert [r["id"] for r in found["results"]] == [draft["id"]]
+
+
+def test_search_index_cli_rebuild_clear_check_show(cli):
+    from ckan.cli.cli import ckan as ckan_command
+
+    dataset = factories.Dataset(title="Baustellen")
+    assert cli.invoke(ckan_command, ["search-index", "clear"]).exit_code == 0
+    assert search(q="Baustellen")["count"] == 0
+    result = cli.invoke(ckan_command, ["search-index", "check"])
+    assert "1 out of 1" in result.output or "not indexed" in result.output.lower()
+    assert cli.invoke(ckan_command, ["search-index", "rebuild"]).exit_code == 0
+    assert search(q="Baustellen")["count"] == 1
+    shown = cli.invoke(ckan_command, ["search-index", "show", dataset["name"]])
+    assert shown.exit_code == 0 and dataset["id"] in shown.output
+
+
+def test_index_survives_db_clean_and_recreates_its_table(cli):
+    from ckan.cli.cli import ckan as ckan_command
+
+    factories.Dataset(title="Vorher")
+    result = cli.invoke(ckan_command, ["db", "clean", "--yes"])
+    assert result.exit_code == 0, result.output
+    cli.invoke(ckan_command, ["db", "init"])
+    assert search(q="Vorher")["count"] == 0
+    factories.Dataset(title="Nachher")
+    assert search(q="Nachher")["count"] == 1
+
+
+def test_search_over_http_get(app):
+    factories.Dataset(title="Parkhäuser")
+    response = app.get("/api/3/action/package_search", query_string={"q": "Parkhaeuser"})
+    assert response.json["result"]["count"] == 1

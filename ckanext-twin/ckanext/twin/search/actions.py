@@ -9,6 +9,7 @@ from ckan.lib.search.common import SearchError, SearchQueryError
 from ckanext.twin.search import backend
 
 
+@tk.side_effect_free
 @tk.chained_action
 def package_search(up: Any, context: Any, data_dict: dict[str, Any]) -> Any:
     """A query CKAN refuses before it reaches the backend (local parameters, magic fields)
