@@ -20,7 +20,7 @@ def _truncate(moment: datetime, unit: str) -> datetime:
     keep = order.index(unit)
     reset = {"months": 1, "days": 1, "hours": 0, "minutes": 0, "seconds": 0,
              "microseconds": 0}
-    return moment.replace(**{k: v for k, v in reset.items() if order.index(k) > keep})
+    return moment.replace(**{k[:-1]: v for k, v in reset.items() if order.index(k) > keep})
 
 
 def resolve(expression: str, now: datetime | None = None) -> str | None:
