@@ -9,3 +9,10 @@ def harvest_db(reset_db, migrate_db_for):
     """A clean database with ckanext-harvest's tables, which CKAN's reset drops."""
     reset_db()
     migrate_db_for("harvest")
+
+
+@pytest.fixture
+def activity_db(reset_db, migrate_db_for):
+    """A clean database with the activity plugin's columns and tables."""
+    reset_db()
+    migrate_db_for("activity")
