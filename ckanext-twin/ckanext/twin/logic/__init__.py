@@ -1,0 +1,1 @@
+"""Operations on CKAN's data, done through the action API only."""
