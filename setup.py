@@ -19,7 +19,7 @@ setup(
     ),
     include_package_data=True,
     package_data={"ckanext.twin": ["*.yaml", "templates/**/*", "public/**/*", "i18n/**/*",
-                                   "search/*.sql"]},
+                                   "search/*.yaml"]},
     install_requires=[
         "ckan[requirements]",
         "ckanext-harvest",

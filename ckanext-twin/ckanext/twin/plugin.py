@@ -1,6 +1,7 @@
 """CKAN plugin classes: thin wiring of CKAN interfaces to the modules that do the work."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import ckan.plugins as p
@@ -11,7 +12,7 @@ from ckanext.twin.search import backend
 from ckanext.twin.search.actions import package_search
 
 
-@tk.blanket.config_declarations
+@tk.blanket.config_declarations(str(Path(__file__).parent / "search" / "config_declaration.yaml"))
 class SearchPlugin(p.SingletonPlugin):
     """``twin_search``: serves CKAN's dataset search from PostgreSQL (or Solr, by config)."""
 
@@ -26,6 +27,7 @@ class SearchPlugin(p.SingletonPlugin):
         return {"package_search": package_search}
 
 
+@tk.blanket.config_declarations
 class TwinPlugin(p.SingletonPlugin):
     """``twin``: the portal itself (CLI, pages, harvest queue settings)."""
 
