@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from ckan.lib.search.common import SearchQueryError
+from ckan.logic import NotAuthorized
 from ckan.tests import factories, helpers
 
 pytestmark = [
@@ -67,7 +68,7 @@ def test_private_datasets_follow_permission_labels():
                         username=member["name"], role="member")
     helpers.call_action("organization_member_create", id=other["id"],
                         username=outsider["name"], role="editor")
-    factories.Dataset(owner_org=org["id"], private=True, title="Geheim")
+    dataset = factories.Dataset(owner_org=org["id"], private=True, title="Geheim")
 
     def visible(user):
         context = {"user": user["name"] if user else "", "ignore_auth": False}
@@ -77,6 +78,10 @@ def test_private_datasets_follow_permission_labels():
     assert visible(member) == 1
     assert visible(outsider) == 0
     assert visible(None) == 0
+    for user in (outsider, None):
+        context = {"user": user["name"] if user else "", "ignore_auth": False}
+        with pytest.raises(NotAuthorized):
+            helpers.call_action("package_show", context=context, id=dataset["id"])
 
 
 def test_refusals_answer_400_naming_the_part(app):
