@@ -163,3 +163,10 @@ def test_search_over_http_get(app):
     factories.Dataset(title="Parkhäuser")
     response = app.get("/api/3/action/package_search", query_string={"q": "Parkhaeuser"})
     assert response.json["result"]["count"] == 1
+
+
+def test_fq_list_is_applied():
+    factories.Dataset(name="one", tags=[{"name": "luft"}])
+    factories.Dataset(name="two", tags=[{"name": "wasser"}])
+    result = helpers.call_action("package_search", fq_list=["tags:luft"])
+    assert [r["name"] for r in result["results"]] == ["one"]

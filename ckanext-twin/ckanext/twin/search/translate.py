@@ -21,7 +21,9 @@ from ckanext.twin.search.text import fold_query
 TS_CONFIG = "twin_german"
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 SUPPORTED_PARSERS = {"lucene", "dismax", "edismax"}
-IGNORED_PARAMS = {"wt", "tie", "facet.sort", "q.alt", "indent", "echoParams"}  # scoring/format only
+# Scoring and format details, and CKAN's own keys it has already folded into fq.
+IGNORED_PARAMS = {"wt", "tie", "facet.sort", "q.alt", "indent", "echoParams", "fq_list",
+                  "extras"}
 KNOWN_PARAMS = {"q", "fq", "fl", "rows", "start", "sort", "facet", "facet.field",
                 "facet.limit", "facet.mincount", "defType", "qf", "mm", "df", "q.op",
                 "bf", "boost"} | IGNORED_PARAMS
