@@ -19,7 +19,7 @@ setup(
     ),
     include_package_data=True,
     package_data={"ckanext.twin": ["*.yaml", "templates/**/*", "public/**/*", "i18n/**/*",
-                                   "search/*.yaml"]},
+                                   "search/*.yaml", "dcat/*.yaml", "dcat/schemas/*.yaml"]},
     install_requires=[
         "ckan[requirements]",
         "ckanext-harvest",
@@ -38,6 +38,10 @@ setup(
         "ckan.plugins": [
             "twin = ckanext.twin.plugin:TwinPlugin",
             "twin_search = ckanext.twin.plugin:SearchPlugin",
+            "twin_dcat = ckanext.twin.plugin:DCATPlugin",
+        ],
+        "ckan.rdf.profiles": [
+            "dcatap_de = ckanext.twin.dcat.profile:DCATAPDEProfile",
         ],
     },
 )

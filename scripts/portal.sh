@@ -29,6 +29,8 @@ init() {
     ckan twin demo-admin
     say "partner organizations from config/partners.yaml (ckan twin partners sync)"
     ckan twin partners sync
+    say "demo datasets from config/demo/datasets.yaml (ckan twin demo-data)"
+    ckan twin demo-data
 }
 
 test_db() {

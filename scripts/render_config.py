@@ -34,7 +34,7 @@ DEFAULTS = {
     "TWIN_TEST_REDIS_URL": "redis://127.0.0.1:6379/1",
     "TWIN_SEARCH_BACKEND": "postgres",
     "TWIN_SOLR_URL": "http://127.0.0.1:8983/solr/ckan",
-    "TWIN_PLUGINS": "activity twin_search twin harvest",
+    "TWIN_PLUGINS": "activity twin_search twin twin_dcat scheming_datasets dcat harvest",
     "TWIN_STORAGE_PATH": str(ROOT / "var" / "storage"),
 }
 GENERATED = {"TWIN_SECRET_KEY": lambda: secrets.token_urlsafe(32)}

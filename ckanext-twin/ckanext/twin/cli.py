@@ -1,6 +1,7 @@
 """``ckan twin ...``: the operators' command line."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
@@ -8,6 +9,9 @@ import click
 import ckan.plugins.toolkit as tk
 
 from ckanext.twin import preflight
+from ckanext.twin.dcat import reports
+from ckanext.twin.dcat.validation import Report
+from ckanext.twin.logic import demo_data as demo
 from ckanext.twin.logic.demo_admin import NAME as DEMO_ADMIN, ensure_demo_admin
 from ckanext.twin.logic.partners import PartnerSyncError, sync_partners
 from ckanext.twin.partners import PartnerFileError, load_partners
@@ -102,3 +106,65 @@ def demo_admin() -> None:
     else:
         click.echo(f"sysadmin {DEMO_ADMIN!r} exists, but {credentials} is missing: "
                    f"set a new password with `ckan user setpass {DEMO_ADMIN}`")
+
+
+@twin.command("demo-data")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Demo datasets (default: config/demo/datasets.yaml of the project).")
+def demo_data(path: Path | None) -> None:
+    """Create or update the demo datasets through the action API."""
+    source = path or _project_dir() / "config" / "demo" / "datasets.yaml"
+    try:
+        for name, outcome in demo.ensure(demo.load(source)):
+            click.echo(f"{name}: {outcome}")
+    except demo.DemoDataError as error:
+        _fail(str(error))
+
+
+@twin.command("validate")
+@click.option("--dataset", "name", help="Only this dataset (name or id).")
+@click.option("--file", "source", metavar="PATH_OR_URL",
+              help="An RDF file or http(s) URL (Turtle, RDF/XML, JSON-LD, N-Triples) instead.")
+def validate(name: str | None, source: str | None) -> None:
+    """Validate against DCAT-AP.de 3.0 (GovData's v30_de_spec shapes, offline).
+
+    Without options: every dataset of the published catalog, as /catalog.ttl serializes it.
+    One line per dataset with its violations, then a summary; exit status 1 if any.
+    """
+    if name and source:
+        _fail("--dataset and --file exclude each other")
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    context = {"user": site_user, "ignore_auth": True}
+    checked: Iterable[tuple[str, Report]]
+    if source:
+        try:
+            checked = [(source, reports.source_report(source))]
+        except (reports.FetchError, OSError, ValueError) as error:
+            _fail(str(error))  # ValueError: RDFSyntaxError (format, line), unknown format
+    elif name:
+        try:
+            dataset = tk.get_action("package_show")(dict(context), {"id": name})
+        except tk.ObjectNotFound:
+            _fail(f"no dataset {name!r}")
+        checked = [(dataset["name"], reports.dataset_report(dataset))]
+    else:
+        checked = reports.catalog_reports(context)
+    total = failing = violations = 0
+    for label, report in checked:
+        click.echo(_report_lines(label, report))
+        total += 1
+        failing += bool(report.violations)
+        violations += len(report.violations)
+    what = "document" if source else "dataset"
+    click.echo(f"{total} {what}{'s' * (total != 1)} checked, {failing} with violations, "
+               f"{violations} violation{'s' * (violations != 1)}")
+    if violations:
+        raise SystemExit(1)
+
+
+def _report_lines(label: str, report: Report) -> str:
+    """``label: N violations`` and one indented line per violation: focus, path, message."""
+    count = len(report.violations)
+    lines = [f"{label}: {count} violation{'s' * (count != 1)}"]
+    lines += [f"  {v.focus} {v.path or '-'}: {v.message}" for v in report.violations]
+    return "\n".join(lines)

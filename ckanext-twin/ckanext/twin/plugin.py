@@ -7,7 +7,9 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.twin import cli
+from ckanext.twin import cli, helpers
+from ckanext.twin.dcat import catalog, panel
+from ckanext.twin.logic import actions, auth, validators
 from ckanext.twin.search import backend
 from ckanext.twin.search.actions import package_search
 
@@ -42,3 +44,37 @@ class TwinPlugin(p.SingletonPlugin):
 
     def get_commands(self) -> list[Any]:
         return [cli.twin]
+
+
+@tk.blanket.config_declarations(str(Path(__file__).parent / "dcat" / "config_declaration.yaml"))
+class DCATPlugin(p.SingletonPlugin):
+    """``twin_dcat``: DCAT-AP.de publishing (schema validators, catalog endpoints, the
+    stewards' validation report and panel).
+
+    Load it before ckanext-dcat's ``dcat`` so its catalog route answers first."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IBlueprint)
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+
+    def get_validators(self) -> dict[str, Any]:
+        return validators.get_validators()
+
+    def get_helpers(self) -> dict[str, Any]:
+        return {**helpers.get_helpers(), **panel.get_helpers()}
+
+    def get_actions(self) -> dict[str, Any]:
+        return {"dcat_catalog_show": catalog.dcat_catalog_show,
+                "twin_dataset_validation_show": actions.twin_dataset_validation_show}
+
+    def get_auth_functions(self) -> dict[str, Any]:
+        return {"twin_dataset_validation_show": auth.twin_dataset_validation_show}
+
+    def get_blueprint(self) -> Any:
+        return catalog.blueprint()

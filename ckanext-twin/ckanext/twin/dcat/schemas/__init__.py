@@ -1,0 +1,1 @@
+"""ckanext-scheming schema and presets of the DCAT-AP.de dataset."""
