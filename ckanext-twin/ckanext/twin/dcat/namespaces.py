@@ -19,4 +19,4 @@ LICENSES = "http://dcat-ap.de/def/licenses/"
 PLANNED_AVAILABILITY_DE = "http://dcat-ap.de/def/plannedAvailability/"
 PLANNED_AVAILABILITY_EU = "http://publications.europa.eu/resource/authority/planned-availability/"
 
-PREFIXES = {"dcatde": DCATDE, "geodcatap": GEODCATAP, "dcatap": DCATAP}
+PREFIXES = {"dcatde": DCATDE, "geodcatap": GEODCATAP, "dcatap": DCATAP, "prov": PROV}

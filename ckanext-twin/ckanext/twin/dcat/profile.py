@@ -20,8 +20,8 @@ from ckanext.dcat.utils import resource_uri
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from ckanext.twin.dcat.namespaces import (ADMS, DCAT, DCATDE, DCT, FOAF, GSP, LOCN, PROV, RDF,
-                                          SKOS)
+from ckanext.twin.dcat.namespaces import (ADMS, DCAT, DCATDE, DCT, FOAF, GSP, LOCN, PREFIXES,
+                                          PROV, RDF, SKOS)
 from ckanext.twin.dcat.properties import (AGENT, DATASET_PROPERTIES, DISTRIBUTION_PROPERTIES,
                                           SUCCESSORS, URI, Property)
 
@@ -42,6 +42,11 @@ def _shape(literal: Node) -> Any:
 
 class DCATAPDEProfile(EuropeanDCATAP3Profile):
     """DCAT-AP.de 3.0 for Catalog, Dataset, Distribution, DataService and DatasetSeries."""
+
+    def __init__(self, graph: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(graph, *args, **kwargs)
+        for prefix, namespace in PREFIXES.items():
+            self.g.bind(prefix, namespace)
 
     # -- parsing ----------------------------------------------------------------------
 
