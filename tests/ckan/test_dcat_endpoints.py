@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import factories, helpers
 from rdflib import Graph, Literal, URIRef
@@ -130,6 +131,22 @@ def test_an_empty_catalog_has_page_1_only(app):
     app.get("/catalog.ttl", query_string={"page": 2}, status=404)
 
 
+def test_the_action_raises_not_found_past_the_end(app, portal):
+    with app.flask_app.test_request_context():
+        assert helpers.call_action("dcat_catalog_show", page=2, format="ttl")
+        with pytest.raises(tk.ObjectNotFound, match=r"page 3 is beyond the last page \(2\)"):
+            helpers.call_action("dcat_catalog_show", page=3, format="ttl")
+
+
+def test_profiles_can_be_chosen_per_request(app, portal):
+    """``?profiles=`` as in ckanext-dcat: the stock DCAT-AP 3 profile adds no contributorID."""
+    graph = get_graph(app, "/catalog.ttl", query_string={"profiles": "euro_dcat_ap_3"})
+    assert set(graph.subjects(RDF.type, DCAT.Dataset))
+    assert not set(graph.objects(None, DCATDE.contributorID))
+    response = app.get("/catalog.ttl", query_string={"profiles": "nope"}, status=409)
+    assert "Unknown RDF profiles: nope" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("page", ["0", "-1", "zwei"])
 def test_a_malformed_page_is_refused(app, portal, page):
     response = app.get("/catalog.ttl", query_string={"page": page}, status=409)
@@ -137,12 +154,13 @@ def test_a_malformed_page_is_refused(app, portal, page):
 
 
 def test_modified_since_lists_only_later_changes(app, portal):
-    since = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None).isoformat()
+    since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None).isoformat()
     helpers.call_action("package_patch", id="haushalt-nuernberg", notes="Neu: Nachtragshaushalt.")
     graph = get_graph(app, "/catalog.ttl", query_string={"modified_since": since})
     assert titles(graph) == {"Haushaltsplan Nürnberg"}
     assert paging(graph)["totalItems"] == "1"
-    later = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).isoformat()
+    later = (datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+             + datetime.timedelta(hours=1)).isoformat()
     graph = get_graph(app, "/catalog.ttl", query_string={"modified_since": later})
     assert not titles(graph)
 

@@ -192,8 +192,8 @@ def test_a_violation_fails_the_catalog_run(broken):
 def test_one_dataset(portal):
     result = invoke("--dataset", "verkehrsnetz-garching")
     assert (result.exit_code, result.output) == (
-        0, "verkehrsnetz-garching: 0 violations\n1 dataset checked, 0 with violations, "
-           "0 violations\n")
+        0, ("verkehrsnetz-garching: 0 violations\n"
+            "1 dataset checked, 0 with violations, 0 violations\n"))
     result = invoke("--dataset", "gibt-es-nicht")
     assert result.exit_code == 1 and "no dataset 'gibt-es-nicht'" in result.output
 

@@ -172,3 +172,16 @@ def test_geometries_are_written_as_the_shapes_accept_them():
                 or "geometry" in str(r.path) or "bbox" in str(r.path)]
     again = serialize(with_ids(parse(graph.serialize(format="turtle"), "turtle")[0]))
     assert isomorphic(graph, again)
+
+
+@pytest.mark.ckan_config("ckan.locale_default", "de")
+def test_the_catalog_node_conforms():
+    from ckanext.twin.dcat.validation import validate
+
+    serializer = RDFSerializer(profiles=["dcatap_de"])
+    catalog_ref = serializer.graph_from_catalog({})
+    report = validate(serializer.g)
+    assert [r for r in report.violations if r.focus == str(catalog_ref)] == []
+    assert (catalog_ref, URIRef("http://purl.org/dc/terms/language"),
+            URIRef("http://publications.europa.eu/resource/authority/language/DEU")) \
+        in serializer.g

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import ckan.plugins.toolkit as tk
 import requests
 from ckanext.dcat import logic as dcat_logic
 from ckanext.dcat.processors import RDFSerializer
@@ -44,8 +43,9 @@ def dataset_report(dataset: dict[str, Any]) -> Report:
 def catalog_reports(context: dict[str, Any]) -> Iterator[tuple[str, Report]]:
     """``(name, report)`` for each dataset of the published catalog, in its order.
 
-    ``context`` decides what is visible; for the catalog's own view (active, public, no
-    harvest sources) pass a site-user context, as the anonymous endpoint sees the same.
+    ``context`` decides what is visible. A site-user context sees what the anonymous
+    endpoint lists: ``package_search`` leaves out private datasets and drafts unless asked,
+    and ckanext-dcat's search leaves out harvest sources.
     """
     page = 1
     while True:
