@@ -125,7 +125,9 @@ def demo_data(path: Path | None) -> None:
 @click.option("--dataset", "name", help="Only this dataset (name or id).")
 @click.option("--file", "source", metavar="PATH_OR_URL",
               help="An RDF file or http(s) URL (Turtle, RDF/XML, JSON-LD, N-Triples) instead.")
-def validate(name: str | None, source: str | None) -> None:
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
+              help="Let --file URLs reach this host although it is loopback or private.")
+def validate(name: str | None, source: str | None, allowed_hosts: tuple[str, ...]) -> None:
     """Validate against DCAT-AP.de 3.0 (GovData's v30_de_spec shapes, offline).
 
     Without options: every dataset of the published catalog, as /catalog.ttl serializes it.
@@ -138,7 +140,7 @@ def validate(name: str | None, source: str | None) -> None:
     checked: Iterable[tuple[str, Report]]
     if source:
         try:
-            checked = [(source, reports.source_report(source))]
+            checked = [(source, reports.source_report(source, allowed_hosts))]
         except (reports.FetchError, OSError, ValueError) as error:
             _fail(str(error))  # ValueError: RDFSyntaxError (format, line), unknown format
     elif name:

@@ -4,21 +4,25 @@ A dataset is checked as the catalog publishes it: serialized with the ``dcatap_d
 one graph per dataset, so every finding belongs to exactly that dataset. "The whole catalog"
 is what ``/catalog.ttl`` lists — the same search, page by page — so an operator validates
 exactly what harvesters get. Documents from elsewhere (a partner's file or catalog URL) go
-through ``validation.validate_file``; URLs are fetched here with a timeout and a size limit.
+through ``validation.validate_file``; URLs through the harvesters' guarded fetcher.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from ckanext.dcat import logic as dcat_logic
 from ckanext.dcat.processors import RDFSerializer
 from rdflib import Graph
 
-from ckanext.twin.dcat.validation import EXTENSIONS, FORMATS, Report, validate, validate_file
+from harvesters.fetch import FetchError as HarvestFetchError
+from harvesters.fetch import FetchLimits, fetch
+from harvesters.rdf import format_for_path
+from harvesters.rdf import parse as parse_rdf
+
+from ckanext.twin.dcat.validation import Report, validate, validate_file
 
 PROFILE = "dcatap_de"
 FETCH_TIMEOUT = 30  # seconds, for connecting and between bytes
@@ -57,39 +61,23 @@ def catalog_reports(context: dict[str, Any]) -> Iterator[tuple[str, Report]]:
         page += 1
 
 
-def source_report(source: str) -> Report:
+def source_report(source: str, allowed_hosts: Iterable[str] = ()) -> Report:
     """Validates a local file or an ``http(s)`` URL; raises ``FetchError`` or
-    ``validation.RDFSyntaxError`` (with format and line) when it cannot be read."""
+    ``RDFSyntaxError`` (with format and line) when it cannot be read.
+
+    URLs are fetched by the harvesters' guarded fetcher: size and time limits, and no
+    loopback, private or link-local address unless its host is in ``allowed_hosts``."""
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
-        content, media_type = fetch(source)
-        suffix = Path(urlsplit(source).path).suffix.lower()
-        return validate_file(content, format=_known_format(media_type) or EXTENSIONS.get(suffix))
+        limits = FetchLimits(max_bytes=FETCH_MAX_BYTES, timeout=FETCH_TIMEOUT,
+                             allowed_hosts=frozenset(allowed_hosts))
+        try:
+            response = fetch(source, limits)
+        except HarvestFetchError as error:
+            raise FetchError(str(error)) from error
+        document = parse_rdf(response.content, content_type=response.content_type,
+                             format=format_for_path(urlsplit(response.url).path))
+        return validate(document)
     if len(scheme) > 1:  # a one-letter scheme is a Windows drive
         raise FetchError(f"{source}: only http and https URLs are fetched")
     return validate_file(Path(source))
-
-
-def _known_format(media_type: str | None) -> str | None:
-    """The media type when it names an RDF format (servers often send text/plain)."""
-    return media_type if media_type in FORMATS else None
-
-
-def fetch(url: str) -> tuple[bytes, str | None]:
-    """The body and media type of ``url``, refusing more than ``FETCH_MAX_BYTES``."""
-    try:
-        with requests.get(url, stream=True, timeout=FETCH_TIMEOUT,
-                          headers={"Accept": "text/turtle, application/rdf+xml;q=0.9, "
-                                             "application/ld+json;q=0.8"}) as response:
-            response.raise_for_status()  # redirects: requests follows http(s) only
-            if int(response.headers.get("Content-Length") or 0) > FETCH_MAX_BYTES:
-                raise FetchError(f"{url}: larger than {FETCH_MAX_BYTES} bytes")
-            body = bytearray()
-            for chunk in response.iter_content(chunk_size=65536):
-                body += chunk
-                if len(body) > FETCH_MAX_BYTES:
-                    raise FetchError(f"{url}: larger than {FETCH_MAX_BYTES} bytes")
-            media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-            return bytes(body), media_type.lower() or None
-    except requests.RequestException as error:
-        raise FetchError(f"{url}: {error}") from error

@@ -22,8 +22,6 @@ Two things are reported differently from raw pyshacl, both documented in
 """
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache, lru_cache
@@ -35,6 +33,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS, Namespace
 from rdflib.term import Node
 
+from harvesters.rdf import (EXTENSIONS, FORMATS, RDFSyntaxError, format_for_path,  # noqa: F401
+                            resolve_format)
+from harvesters.rdf import parse as parse_rdf
 from harvesters.vocabularies import Vocabularies, default_vocabularies
 
 SHAPES_DIRECTORY = Path(__file__).resolve().parents[4] / "config" / "shapes" / "v3.0"
@@ -52,19 +53,6 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's DCAT is DCAT 2, witho
 SEMIC = "https://semiceu.github.io/DCAT-AP/releases/3.0.0/shacl/dcat-ap-SHACL.ttl#"
 DCATDE_SHACL = "http://dcat-ap.de/def/dcatde/3.0/shacl/"
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-
-FORMATS = {  # accepted spellings -> (rdflib parser, name in messages)
-    "turtle": ("turtle", "Turtle"), "ttl": ("turtle", "Turtle"),
-    "text/turtle": ("turtle", "Turtle"),
-    "xml": ("xml", "RDF/XML"), "rdf": ("xml", "RDF/XML"), "rdfxml": ("xml", "RDF/XML"),
-    "rdf/xml": ("xml", "RDF/XML"), "application/rdf+xml": ("xml", "RDF/XML"),
-    "json-ld": ("json-ld", "JSON-LD"), "jsonld": ("json-ld", "JSON-LD"),
-    "application/ld+json": ("json-ld", "JSON-LD"),
-    "nt": ("nt", "N-Triples"), "ntriples": ("nt", "N-Triples"), "n-triples": ("nt", "N-Triples"),
-    "application/n-triples": ("nt", "N-Triples"),
-}
-EXTENSIONS = {".ttl": "turtle", ".rdf": "xml", ".xml": "xml", ".owl": "xml",
-              ".jsonld": "json-ld", ".json": "json-ld", ".nt": "nt"}
 
 
 @dataclass(frozen=True)
@@ -169,16 +157,6 @@ KNOWN_SHAPE_DEFECTS: tuple[KnownDefect, ...] = (
         message="DE: dcat:Dataset: MUSS einen dcterms:publisher haben.",
     ),
 )
-
-
-class RDFSyntaxError(ValueError):
-    """A document that does not parse, with its format and, where known, line and column."""
-
-    def __init__(self, format_name: str, reason: str, line: int | None = None,
-                 column: int | None = None) -> None:
-        self.format_name, self.reason, self.line, self.column = format_name, reason, line, column
-        where = f", line {line}" if line is not None else ""
-        super().__init__(f"{format_name}{where}: {reason}")
 
 
 # -- shapes -------------------------------------------------------------------------------------
@@ -317,7 +295,7 @@ def _apply_defects(result: Result, value: Node | None, graph: Graph) -> Result:
     return result
 
 
-# -- parsing --------------------------------------------------------------------------------
+# -- parsing (harvesters.rdf: one hardened parser for validation and harvesting) -----------
 
 def validate_file(path_or_text: Path | str | bytes, format: str | None = None,
                   vocabularies: Vocabularies | None = None) -> Report:
@@ -329,92 +307,22 @@ def validate_file(path_or_text: Path | str | bytes, format: str | None = None,
     Unparsable input raises ``RDFSyntaxError`` naming the format and, where the parser knows
     it, the line (``Turtle, line 12: …``).
     """
-    text, suffix = _read(path_or_text)
-    key = (format or EXTENSIONS.get(suffix) or _sniff(text)).strip().lower()
-    if key not in FORMATS:
-        raise ValueError(f"unknown RDF format {format!r}; known: {', '.join(sorted(FORMATS))}")
-    return validate(parse(text, *FORMATS[key]), vocabularies)
+    data, name = _read(path_or_text)
+    chosen = resolve_format(format) if format else format_for_path(name) if name else None
+    return validate(parse_rdf(data, chosen), vocabularies)
 
 
-def _read(path_or_text: Path | str | bytes) -> tuple[str, str]:
-    """The document and, when it came from a file, the file's extension.
+def _read(path_or_text: Path | str | bytes) -> tuple[bytes | str, str]:
+    """The document and, when it came from a file, the file's name.
 
     A ``str`` is a file name when it is one line that does not start like RDF (``<``, ``{``,
-    ``[``, ``@``); otherwise it is the document.
+    ``[``, ``@``); otherwise it is the document. Files are read as bytes, so that an XML
+    encoding declaration is honoured.
     """
     if isinstance(path_or_text, bytes):
-        return path_or_text.decode("utf-8"), ""
+        return path_or_text, ""
     if isinstance(path_or_text, str) and ("\n" in path_or_text
                                           or path_or_text.lstrip()[:1] in ("<", "{", "[", "@")):
         return path_or_text, ""
     path = Path(path_or_text)
-    return path.read_text(encoding="utf-8"), path.suffix.lower()
-
-
-def _sniff(text: str) -> str:
-    start = text.lstrip("\ufeff \t\r\n")
-    if start.startswith(("<?xml", "<rdf:RDF")):
-        return "xml"
-    if start.startswith(("{", "[")):
-        return "json-ld"
-    return "turtle"
-
-
-def parse(text: str, parser: str, format_name: str) -> Graph:
-    """``text`` as a graph; syntax errors become ``RDFSyntaxError`` with line and column."""
-    if parser == "json-ld":
-        _check_json_ld(text)
-    try:
-        return Graph().parse(data=text, format=parser)
-    except Exception as error:  # each rdflib parser raises its own types
-        raise _syntax_error(error, text, parser, format_name) from error
-
-
-def _check_json_ld(text: str) -> None:
-    """JSON syntax with line numbers; no remote ``@context`` (it would be fetched)."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RDFSyntaxError("JSON-LD", error.msg, error.lineno, error.colno) from error
-    remote = sorted(set(_remote_contexts(document)))
-    if remote:
-        raise RDFSyntaxError("JSON-LD", "remote @context not loaded (the portal works offline; "
-                             f"inline it): {', '.join(remote)}")
-
-
-def _remote_contexts(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, str):
-                        yield item
-            yield from _remote_contexts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _remote_contexts(item)
-
-
-def _syntax_error(error: Exception, text: str, parser: str, format_name: str) -> RDFSyntaxError:
-    if parser == "turtle" and hasattr(error, "lines"):  # notation3.BadSyntax, lines 0-based
-        return RDFSyntaxError(format_name, getattr(error, "_why", str(error)), error.lines + 1)
-    if hasattr(error, "getLineNumber"):  # xml.sax.SAXParseException
-        return RDFSyntaxError(format_name, error.getMessage(), error.getLineNumber(),
-                              error.getColumnNumber() + 1)
-    located = re.match(r"^[^:\n]*:(\d+):(\d+): (.*)$", str(error), re.DOTALL)  # rdflib RDF/XML
-    if located:
-        return RDFSyntaxError(format_name, located.group(3), int(located.group(1)),
-                              int(located.group(2)) + 1)
-    if parser == "nt":
-        return RDFSyntaxError(format_name, str(error), _first_bad_line(text))
-    return RDFSyntaxError(format_name, str(error))
-
-
-def _first_bad_line(text: str) -> int | None:
-    """N-Triples errors carry no line number; one statement per line lets us find it."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        try:
-            Graph().parse(data=line + "\n", format="nt")
-        except Exception:
-            return number
-    return None
+    return path.read_bytes(), path.name
