@@ -170,3 +170,23 @@ def test_fq_list_is_applied():
     factories.Dataset(name="two", tags=[{"name": "wasser"}])
     result = helpers.call_action("package_search", fq_list=["tags:luft"])
     assert [r["name"] for r in result["results"]] == ["one"]
+
+
+def test_an_index_from_before_the_label_columns_is_upgraded_in_place():
+    """Tables of the first release had no dataset_type/permission_labels columns."""
+    import sqlalchemy as sa
+    from ckan import model
+
+    from ckanext.twin.search import schema
+
+    factories.Dataset(name="alt", private=False)
+    engine = model.ensure_engine()
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {schema.TABLE} DROP COLUMN dataset_type, "
+                             "DROP COLUMN permission_labels"))
+    schema.ensure(engine, force=True)
+    with engine.begin() as conn:
+        row = conn.execute(sa.text(f"SELECT dataset_type, permission_labels FROM {schema.TABLE}"
+                                   " WHERE name = 'alt'")).one()
+    assert row == ("dataset", ["public"])
+    assert [r["name"] for r in search(fq="+dataset_type:dataset")["results"]] == ["alt"]

@@ -27,8 +27,9 @@ T = TypeVar("T")
 
 _UPSERT = sa.text(f"""
     INSERT INTO {schema.TABLE} (index_id, id, name, site_id, entity_type, state, capacity,
-        title, metadata_created, metadata_modified, doc, fields, texts, tsv, indexed_at)
-    VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :capacity, :title,
+        dataset_type, permission_labels, title, metadata_created, metadata_modified, doc, fields, texts, tsv, indexed_at)
+    VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :capacity, :dataset_type,
+        :permission_labels, :title,
         CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
         CAST(:doc AS jsonb), CAST(:fields AS jsonb), CAST(:texts AS jsonb),
         setweight(to_tsvector('{translate.TS_CONFIG}', :wa), 'A') ||
@@ -39,7 +40,8 @@ _UPSERT = sa.text(f"""
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
         entity_type = EXCLUDED.entity_type, state = EXCLUDED.state,
-        capacity = EXCLUDED.capacity, title = EXCLUDED.title,
+        capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
+        permission_labels = EXCLUDED.permission_labels, title = EXCLUDED.title,
         metadata_created = EXCLUDED.metadata_created,
         metadata_modified = EXCLUDED.metadata_modified, doc = EXCLUDED.doc,
         fields = EXCLUDED.fields, texts = EXCLUDED.texts, tsv = EXCLUDED.tsv,

@@ -19,6 +19,8 @@ class IndexRow:
     entity_type: str | None
     state: str | None
     capacity: str | None
+    dataset_type: str | None
+    permission_labels: list[str]
     title: str | None
     metadata_created: str | None
     metadata_modified: str | None
@@ -73,6 +75,8 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
         entity_type=first("entity_type"),
         state=first("state"),
         capacity=first("capacity"),
+        dataset_type=first("dataset_type"),
+        permission_labels=field_values.get("permission_labels", []),
         title=doc.get("title_string") or doc.get("title"),
         metadata_created=first("metadata_created"),
         metadata_modified=first("metadata_modified"),

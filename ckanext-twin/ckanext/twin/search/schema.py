@@ -32,6 +32,8 @@ _STATEMENTS = (
       entity_type text,
       state text,
       capacity text,
+      dataset_type text,
+      permission_labels text[] NOT NULL DEFAULT '{{}}',
       title text,
       metadata_created timestamptz,
       metadata_modified timestamptz,
@@ -42,7 +44,15 @@ _STATEMENTS = (
       indexed_at timestamptz NOT NULL DEFAULT now()
     )
     """,
+    # Columns added after the first release: added and filled from ``fields`` in place.
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS dataset_type text",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS permission_labels text[] NOT NULL DEFAULT '{{}}'",
+    f"""UPDATE {TABLE} SET dataset_type = fields -> 'dataset_type' ->> 0,
+          permission_labels = ARRAY(SELECT jsonb_array_elements_text(
+              coalesce(fields -> 'permission_labels', '[]'::jsonb)))
+        WHERE dataset_type IS NULL AND fields ? 'dataset_type'""",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_idx ON {TABLE} USING gin (tsv)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_id_idx ON {TABLE} (id)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_name_idx ON {TABLE} (name)",

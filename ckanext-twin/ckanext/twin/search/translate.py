@@ -224,6 +224,8 @@ class Compiler:
             _check_field(node.field)
             if node.field in F.COLUMNS:
                 return f"{node.field} IS NOT NULL"
+            if node.field in F.ARRAY_COLUMNS:
+                return f"cardinality({node.field}) > 0"
             return f"fields ? {self.bind(node.field)}"
         return self._bool(node, rank)
 
@@ -280,6 +282,11 @@ class Compiler:
             if name in F.DATE_COLUMNS:
                 return f"{name} = CAST({self.bind(resolved)} AS timestamptz)"
             value = resolved
+        if name in F.ARRAY_COLUMNS:
+            if term.wildcard and not term.phrase:
+                return (f"EXISTS (SELECT 1 FROM unnest({name}) v "
+                        f"WHERE v LIKE {self.bind(_like_pattern(value))})")
+            return f"{name} @> ARRAY[CAST({self.bind(value)} AS text)]"
         if term.wildcard and not term.phrase:
             pattern = _like_pattern(value)
             if name in F.COLUMNS:
