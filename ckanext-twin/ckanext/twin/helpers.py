@@ -5,7 +5,7 @@ from typing import Any
 
 from ckan.lib.helpers import lang
 
-from ckanext.twin.logic.validators import vocabularies
+from harvesters.vocabularies import default_vocabularies as vocabularies
 
 
 def twin_vocabulary_choices(field: dict[str, Any]) -> list[dict[str, str]]:
