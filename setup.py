@@ -39,6 +39,8 @@ setup(
             "twin = ckanext.twin.plugin:TwinPlugin",
             "twin_search = ckanext.twin.plugin:SearchPlugin",
             "twin_dcat = ckanext.twin.plugin:DCATPlugin",
+            "twin_harvest = ckanext.twin.harvest.plugin:HarvestPlugin",
+            "twin_dcat_harvester = ckanext.twin.harvest.dcat_harvester:TwinDCATHarvester",
         ],
         "ckan.rdf.profiles": [
             "dcatap_de = ckanext.twin.dcat.profile:DCATAPDEProfile",

@@ -8,7 +8,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
-from catalogs import EPOCH, MEDIA_TYPES, Options, catalog_pages, identifier
+from support.catalogs import EPOCH, MEDIA_TYPES, Options, catalog_pages, identifier
 
 from harvesters.dcat import pages as pages_module
 from harvesters.dcat.harvest import CatalogState, collect

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from catalogs import MEDIA_TYPES, Options, catalog_pages
+from support.catalogs import MEDIA_TYPES, Options, catalog_pages
 from rdflib import Graph
 
 from harvesters.dcat.pages import (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from catalogs import PORTAL, PUBLISHER, Options, catalog_pages, identifier
+from support.catalogs import PORTAL, PUBLISHER, Options, catalog_pages, identifier
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCAT, RDF
 

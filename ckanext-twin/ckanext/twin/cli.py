@@ -15,6 +15,7 @@ from ckanext.twin.logic import demo_data as demo
 from ckanext.twin.logic.demo_admin import NAME as DEMO_ADMIN, ensure_demo_admin
 from ckanext.twin.logic.partners import PartnerSyncError, sync_partners
 from ckanext.twin.partners import PartnerFileError, load_partners
+from ckanext.twin.paths import configured_file, project_dir
 
 
 @click.group(short_help="ckanext-twin portal commands")
@@ -27,26 +28,12 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _project_dir() -> Path:
-    """The parent of the ini file's directory: the repository for ``config/ckan.ini``."""
-    return Path(tk.config["__file__"]).resolve().parent.parent
-
-
 def _shown(path: Path) -> Path:
     """``path`` relative to the working directory when it lies below it (shorter messages)."""
     try:
         return path.relative_to(Path.cwd())
     except ValueError:
         return path
-
-
-def _configured_file(option: str) -> Path:
-    """A path from the config: relative ones against the project dir, else the cwd."""
-    path = Path(tk.config[option])
-    if path.is_absolute():
-        return path
-    candidates = [_project_dir() / path, Path.cwd() / path]
-    return next((candidate for candidate in candidates if candidate.exists()), candidates[0])
 
 
 @twin.group()
@@ -63,7 +50,7 @@ def sync(path: Path | None) -> None:
     The whole file is checked first: if anything in it is wrong, the one-line error names
     file and line, the exit status is 1 and no organization is touched.
     """
-    source = _shown(path.resolve() if path else _configured_file("ckanext.twin.partners_file"))
+    source = _shown(path.resolve() if path else configured_file("ckanext.twin.partners_file"))
     try:
         registry = load_partners(source)
     except PartnerFileError as error:
@@ -96,7 +83,7 @@ def demo_admin() -> None:
     by ckanext.twin.demo_credentials_file (config/demo-credentials.txt).
     """
     option = Path(tk.config["ckanext.twin.demo_credentials_file"])
-    credentials = _shown(option if option.is_absolute() else _project_dir() / option)
+    credentials = _shown(option if option.is_absolute() else project_dir() / option)
     password = ensure_demo_admin(credentials)
     if password:
         click.echo(f"created sysadmin {DEMO_ADMIN!r} with password {password} "
@@ -113,7 +100,7 @@ def demo_admin() -> None:
               help="Demo datasets (default: config/demo/datasets.yaml of the project).")
 def demo_data(path: Path | None) -> None:
     """Create or update the demo datasets through the action API."""
-    source = path or _project_dir() / "config" / "demo" / "datasets.yaml"
+    source = path or project_dir() / "config" / "demo" / "datasets.yaml"
     try:
         for name, outcome in demo.ensure(demo.load(source)):
             click.echo(f"{name}: {outcome}")
@@ -170,3 +157,80 @@ def _report_lines(label: str, report: Report) -> str:
     lines = [f"{label}: {count} violation{'s' * (count != 1)}"]
     lines += [f"  {v.focus} {v.path or '-'}: {v.message}" for v in report.violations]
     return "\n".join(lines)
+
+
+@twin.group()
+def harvest() -> None:
+    """Harvest sources: run jobs with progress, read their reports, release held withdrawals."""
+
+
+def _site_context() -> dict[str, object]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": site_user, "ignore_auth": True}
+
+
+def _report_summary(report: dict) -> str:
+    counts = ", ".join(f"{key} {report[key]}" for key in
+                       ("added", "updated", "unchanged", "withdrawn", "held", "errored"))
+    lines = [f"{report.get('source', report['source_id'])}: job {report['job_id']} "
+             f"{report['status']}: {counts}"]
+    if report["needs_steward"]:
+        lines.append(f"  withdrawals held for a steward: {report['hold_reason']}")
+    lines += [f"  error: {message}" for message in report["errors"]]
+    lines += [f"  warning: {message}" for message in report["warnings"][:20]]
+    if len(report["warnings"]) > 20:
+        lines.append(f"  … and {len(report['warnings']) - 20} more warnings "
+                     "(action twin_harvest_job_report)")
+    return "\n".join(lines)
+
+
+@harvest.command("run")
+@click.argument("sources", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every active harvest source.")
+def harvest_run(sources: tuple[str, ...], everything: bool) -> None:
+    """Harvest SOURCES (names or ids) now, in this process, showing progress."""
+    from ckanext.twin.harvest import runner
+
+    context = _site_context()
+    if everything:
+        sources = tuple(s["name"] for s in tk.get_action("harvest_source_list")(
+            dict(context), {"only_active": True}))
+    if not sources:
+        _fail("name at least one harvest source, or use --all")
+    failed = False
+    for source in sources:
+        try:
+            result = runner.run(source, context, click.echo)
+        except tk.ObjectNotFound:
+            _fail(f"no harvest source {source!r}")
+        except tk.ValidationError as error:
+            _fail(f"{source}: {error.error_summary}")
+        click.echo(_report_summary(result))
+        failed = failed or bool(result["errored"] or result["errors"])
+    if failed:
+        raise SystemExit(1)
+
+
+@harvest.command("report")
+@click.argument("source")
+def harvest_report(source: str) -> None:
+    """The newest job of SOURCE: added, updated, unchanged, withdrawn, held, errored."""
+    try:
+        result = tk.get_action("twin_harvest_job_report")(_site_context(), {"source_id": source})
+    except tk.ObjectNotFound as error:
+        _fail(f"{source}: {error.message or 'not found'}")
+    click.echo(_report_summary(result))
+
+
+@harvest.command("release")
+@click.argument("source")
+def harvest_release(source: str) -> None:
+    """Withdraw the datasets whose withdrawal SOURCE's newest job held for a steward."""
+    try:
+        result = tk.get_action("twin_harvest_withdrawals_release")(_site_context(),
+                                                                   {"source_id": source})
+    except tk.ObjectNotFound:
+        _fail(f"no harvest source {source!r}")
+    except tk.ValidationError as error:
+        _fail(f"{source}: {'; '.join(error.error_dict.get('source_id', []))}")
+    click.echo(f"{source}: {result['withdrawn']} datasets withdrawn (job {result['job_id']})")

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.twin.partners import Partner
+from ckanext.twin.partners import Partner, load_partners
+from ckanext.twin.paths import configured_file
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -116,3 +117,19 @@ def _changes(existing: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]
 
 def _extras_list(extras: dict[str, str]) -> list[dict[str, str]]:
     return [{"key": key, "value": extras[key]} for key in sorted(extras)]
+
+
+def registry() -> dict[str, Partner]:
+    """The partners of the configured registry file (ckanext.twin.partners_file), by id.
+
+    Read again whenever the file changes, so a long-running harvest consumer follows edits.
+    """
+    path = configured_file("ckanext.twin.partners_file")
+    stamp = (str(path), path.stat().st_mtime_ns if path.exists() else None)
+    if _registry_cache.get("stamp") != stamp:
+        _registry_cache["partners"] = {p.id: p for p in load_partners(path)}
+        _registry_cache["stamp"] = stamp
+    return _registry_cache["partners"]
+
+
+_registry_cache: dict[str, Any] = {}

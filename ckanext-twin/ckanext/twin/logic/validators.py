@@ -34,14 +34,33 @@ def _conform(scheme: str, raw: Any) -> str:
     return uri
 
 
+def _kept(context: dict, key: Any, error: Invalid) -> bool:
+    """Whether the unknown value is kept, with a warning, instead of refusing the dataset.
+
+    Harvesting asks for that (``twin_vocabulary_warnings`` in the context): a partner's
+    dataset is not lost over a code our tables do not have, and the steward sees why.
+    """
+    warnings = context.get("twin_vocabulary_warnings")
+    if warnings is None:
+        return False
+    field = ".".join(str(part) for part in key)
+    warnings.append(f"{field}: {error.error} (kept as given)")
+    return True
+
+
 @scheming_validator
 def twin_vocabulary(field: dict[str, Any], schema: dict[str, Any]) -> Any:
     scheme = field["vocabulary"]
 
-    def validator(value: Any) -> Any:
+    def validator(key: Any, data: dict, errors: dict, context: dict) -> None:
+        value = data.get(key)
         if value is missing or value is None or value == "":
-            return value
-        return _conform(scheme, value)
+            return
+        try:
+            data[key] = _conform(scheme, value)
+        except Invalid as error:
+            if not _kept(context, key, error):
+                errors[key].append(error.error)
 
     return validator
 
@@ -70,7 +89,10 @@ def twin_vocabulary_list(field: dict[str, Any], schema: dict[str, Any]) -> Any:
             try:
                 conformed.append(_conform(scheme, item))
             except Invalid as error:
-                errors[key].append(error.error)
+                if _kept(context, key, error):
+                    conformed.append(str(item).strip())
+                else:
+                    errors[key].append(error.error)
         if not errors[key]:
             data[key] = json.dumps(list(dict.fromkeys(conformed)))
 

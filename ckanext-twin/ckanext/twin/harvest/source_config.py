@@ -1,0 +1,104 @@
+"""The configuration of a ``twin_dcat`` harvest source: which partner, and what it may cost.
+
+Stewards type it as JSON into the source form (or the API). ckanext-harvest shows what
+``parse`` raises next to the field, so every message names the key and what was expected.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from harvesters.dcat.pages import DEFAULT_MAX_DURATION, DEFAULT_MAX_PAGES
+from harvesters.fetch import MIB, FetchLimits
+from harvesters.safeguards import DEFAULT_MAX_SHARE
+
+from ckanext.twin.partners import Partner
+
+
+class SourceConfigError(ValueError):
+    """The source configuration cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """``partner``: the registry id whose municipality the datasets belong to (required).
+
+    ``allowed_hosts``: hosts that may be reached although they are loopback or private
+    (demo and test catalogs on 127.0.0.1), and that next-page links may lead to.
+    """
+
+    partner: str
+    allowed_hosts: tuple[str, ...] = ()
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_page_mb: float = 50.0
+    max_duration_s: float = DEFAULT_MAX_DURATION
+    timeout_s: float = 30.0
+    max_withdrawal_share: float = DEFAULT_MAX_SHARE
+    conditional_requests: bool = True
+
+    def limits(self) -> FetchLimits:
+        return FetchLimits(max_bytes=int(self.max_page_mb * MIB), timeout=self.timeout_s,
+                           deadline=max(self.timeout_s, 120.0),
+                           allowed_hosts=frozenset(self.allowed_hosts))
+
+    def fingerprint(self, partner: Partner) -> str:
+        """Changes when what the registry decides for this source's datasets changes."""
+        text = json.dumps([self.partner, asdict(partner)], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_NUMBERS: dict[str, tuple[type, float, float | None]] = {
+    # key: (type, smallest allowed, largest allowed)
+    "max_pages": (int, 1, None),
+    "max_page_mb": (float, 0.001, None),
+    "max_duration_s": (float, 1, None),
+    "timeout_s": (float, 1, None),
+    "max_withdrawal_share": (float, 0, 1),
+}
+
+
+def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
+    """The configuration in ``text`` (JSON), checked against the partner registry."""
+    if not text or not text.strip():
+        raise SourceConfigError(
+            'the configuration must name the partner, e.g. {"partner": "garching"}; '
+            f"known partners: {', '.join(sorted(partners))}")
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise SourceConfigError(f"the configuration is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise SourceConfigError("the configuration must be a JSON object ({...})")
+    known = {"partner", "allowed_hosts", "conditional_requests", *_NUMBERS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SourceConfigError(f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+    partner = data.get("partner")
+    if not isinstance(partner, str) or partner not in partners:
+        raise SourceConfigError(f"'partner' must be one of {', '.join(sorted(partners))}, "
+                                f"got {partner!r}")
+    values: dict[str, Any] = {"partner": partner}
+    hosts = data.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise SourceConfigError("'allowed_hosts' must be a list of host names or addresses, "
+                                'e.g. ["127.0.0.1"]')
+    values["allowed_hosts"] = tuple(h.strip() for h in hosts)
+    for key, (kind, low, high) in _NUMBERS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (kind is int and not isinstance(value, int)):
+            raise SourceConfigError(f"{key!r} must be {'a whole' if kind is int else 'a'} "
+                                    f"number, got {value!r}")
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise SourceConfigError(f"{key!r} must be {bounds}, got {value!r}")
+        values[key] = kind(value)
+    if "conditional_requests" in data:
+        if not isinstance(data["conditional_requests"], bool):
+            raise SourceConfigError("'conditional_requests' must be true or false")
+        values["conditional_requests"] = data["conditional_requests"]
+    return SourceConfig(**values)
