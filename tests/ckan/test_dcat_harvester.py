@@ -64,7 +64,7 @@ def datasets_of(source: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The source's published datasets by their dct:identifier."""
     found = call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"',
                         rows=1000, include_private=True)["results"]
-    return {d["identifier"]: d for d in found}
+    return {d.get("identifier") or d["uri"]: d for d in found}
 
 
 @pytest.mark.usefixtures("partners")
@@ -84,3 +84,483 @@ def test_first_harvest_adds_every_dataset_under_the_partner(http_server: Server)
         ["http://dcat-ap.de/def/contributors/landeshauptstadtMuenchen"]
     assert dataset["license_id"] == "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
     assert dataset["resources"][0]["url"].endswith(f"{identifier(3)}.csv")
+
+
+def package(name_or_id: str) -> dict[str, Any]:
+    return call_action("package_show", id=name_or_id)
+
+
+def job_objects(job_id: str) -> int:
+    from ckanext.harvest.model import HarvestObject
+    from ckan import model
+    return model.Session.query(HarvestObject).filter_by(harvest_job_id=job_id).count()
+
+
+# -- incremental: unchanged, changed, withdrawn -------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+def test_unchanged_catalog_writes_nothing(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 12), conditional_requests=False)
+    harvest(source)
+    before = {k: d["metadata_modified"] for k, d in datasets_of(source).items()}
+
+    report = harvest(source)
+
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 12)
+    assert job_objects(report["job_id"]) == 0  # nothing queued, fetched or imported
+    after = {k: d["metadata_modified"] for k, d in datasets_of(source).items()}
+    assert after == before
+
+
+@pytest.mark.usefixtures("partners")
+def test_conditional_requests_replay_unchanged_pages(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 12, page_size=5))
+    harvest(source)
+    report = harvest(source)
+
+    assert report["unchanged"] == 12 and report["added"] == report["updated"] == 0
+    second_run = http_server.requests[-3:]
+    assert all(r.header("If-None-Match") for r in second_run)  # every page asked conditionally
+
+
+@pytest.mark.usefixtures("partners")
+def test_changed_dataset_updated_withdrawn_dataset_deleted(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False)
+    harvest(source)
+    first = datasets_of(source)
+    # Second version of the catalog: dataset 2 retitled, dataset 9 gone (10 % < 20 %).
+    serve_catalog(http_server, 9, options=Options(titles={2: "Neuer Titel"}))
+
+    report = harvest(source)
+
+    assert (report["added"], report["updated"], report["unchanged"], report["withdrawn"],
+            report["held"]) == (0, 1, 8, 1, 0)
+    changed = package(first[identifier(2)]["id"])
+    assert changed["title"] == "Neuer Titel"
+    assert changed["name"] == first[identifier(2)]["name"]  # stable name
+    assert package(first[identifier(9)]["id"])["state"] == "deleted"
+    assert identifier(9) not in datasets_of(source)
+
+
+@pytest.mark.usefixtures("partners")
+def test_withdrawn_dataset_that_returns_is_revived_under_its_name(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False)
+    harvest(source)
+    original = datasets_of(source)[identifier(9)]
+    serve_catalog(http_server, 9)
+    harvest(source)
+    serve_catalog(http_server, 10)
+
+    report = harvest(source)
+
+    assert report["updated"] == 1
+    revived = package(original["id"])
+    assert revived["state"] == "active" and revived["name"] == original["name"]
+
+
+# -- safeguards: held withdrawals ------------------------------------------------------------
+
+
+def _held(report: dict[str, Any], source: dict[str, Any], reason: str) -> None:
+    assert report["withdrawn"] == 0 and report["needs_steward"]
+    assert reason in report["hold_reason"]
+    assert any("withdrawals held for a steward" in e for e in report["errors"])
+    assert len(datasets_of(source)) == 10  # everything still published
+
+
+@pytest.mark.usefixtures("partners")
+def test_large_withdrawal_is_held_until_a_steward_releases_it(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False)
+    harvest(source)
+    serve_catalog(http_server, 7)  # 3 of 10 gone: 30 % > 20 %
+
+    report = harvest(source)
+
+    _held(report, source, "more than the allowed 20%")
+    assert report["held"] == 3
+    released = call_action("twin_harvest_withdrawals_release", source_id=source["name"])
+    assert released["withdrawn"] == 3
+    assert set(datasets_of(source)) == {identifier(i) for i in range(7)}
+    again = call_action("twin_harvest_job_report", source_id=source["id"])
+    assert not again["needs_steward"] and again["released_at"]
+
+
+@pytest.mark.usefixtures("partners")
+def test_configured_share_lets_a_larger_withdrawal_through(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False,
+                         max_withdrawal_share=0.5)
+    harvest(source)
+    serve_catalog(http_server, 7)
+
+    report = harvest(source)
+
+    assert report["withdrawn"] == 3 and report["held"] == 0
+
+
+@pytest.mark.usefixtures("partners")
+def test_empty_answer_holds_withdrawals(http_server: Server) -> None:
+    url = serve_catalog(http_server, 10, page_size=100)
+    source = make_source(url, conditional_requests=False)
+    harvest(source)
+    http_server.content("/catalog?page=1", catalog_pages(0, 100, lambda n: url)[0])
+
+    _held(harvest(source), source, "no datasets at all")
+
+
+@pytest.mark.usefixtures("partners")
+def test_error_page_holds_withdrawals(http_server: Server) -> None:
+    url = serve_catalog(http_server, 10, page_size=100)
+    source = make_source(url, conditional_requests=False)
+    harvest(source)
+    http_server.content("/catalog?page=1", b"<html><body>Wartungsarbeiten</body></html>",
+                        "text/html")
+
+    report = harvest(source)
+
+    _held(report, source, "could not be read completely")
+    assert not report["complete"]
+
+
+@pytest.mark.usefixtures("partners")
+def test_server_error_mid_run_keeps_earlier_pages_and_holds_the_rest(
+        http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 10, page_size=5),
+                         conditional_requests=False)
+    harvest(source)
+    serve_catalog(http_server, 10, page_size=5, options=Options(titles={0: "Geändert"}))
+    http_server.status("/catalog?page=2", 500)
+
+    report = harvest(source)
+
+    assert report["updated"] == 1  # page 1 was read
+    _held(report, source, "could not be read completely")
+    assert any("500" in e for e in report["errors"])
+
+
+@pytest.mark.usefixtures("partners")
+def test_paging_cycle_ends_the_walk_and_holds_withdrawals(http_server: Server) -> None:
+    def url(number: int) -> str:
+        return http_server.url(f"/cycle?page={number}")
+    for number, body in enumerate(catalog_pages(9, 3, url, links={3: 2}), 1):
+        http_server.content(f"/cycle?page={number}", body)
+    source = make_source(url(1))
+
+    report = harvest(source)
+
+    assert report["added"] == 9 and not report["complete"]
+    assert any("cycle" in e for e in report["errors"])
+    assert len(http_server.requests) == 3  # every page once
+
+
+# -- identity and the partner registry -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+def test_registry_decides_the_municipality_and_payload_claims_are_warnings(
+        http_server: Server) -> None:
+    # A catalog that says it is Munich's, configured as Garching's source.
+    source = make_source(serve_catalog(http_server, 3), partner="garching",
+                         name="garching-dcat")
+
+    report = harvest(source)
+
+    assert report["added"] == 3
+    dataset = datasets_of(source)[identifier(1)]
+    assert dataset["organization"]["name"] == "garching"
+    assert dataset["contributor_id"] == []
+    garching = load_partners(ROOT / "config" / "partners.yaml")[2]
+    assert garching.id == "garching"
+    assert dataset["political_geocoding_uri"] == \
+        [f"http://dcat-ap.de/def/politicalGeocoding/regionalKey/{garching.regional_key}"]
+    claims = [w for w in report["warnings"] if identifier(1) in w]
+    assert any("landeshauptstadtMuenchen" in w and "contributorID" in w for w in claims)
+    assert any("politicalGeocodingURI" in w for w in claims)
+
+
+@pytest.mark.usefixtures("partners")
+def test_same_identifiers_in_two_sources_never_touch_each_other(http_server: Server) -> None:
+    munich = make_source(serve_catalog(http_server, 5), name="muenchen-dcat")
+    other = make_source(serve_catalog(http_server, 5, prefix="/copy",
+                                      options=Options(titles={0: "Kopie"})),
+                        partner="ismaning", name="ismaning-dcat")
+    harvest(munich)
+    before = datasets_of(munich)
+
+    harvest(other)
+    serve_catalog(http_server, 0, prefix="/copy")
+
+    assert datasets_of(munich) == before  # nothing of Munich's changed
+    copies = datasets_of(other)
+    assert copies[identifier(0)]["id"] != before[identifier(0)]["id"]
+    assert copies[identifier(0)]["name"] != before[identifier(0)]["name"]
+
+
+@pytest.mark.usefixtures("partners")
+def test_duplicates_within_a_source_newest_modified_wins(http_server: Server) -> None:
+    from datetime import UTC, datetime
+    options = Options(identifiers={4: identifier(1)},  # dataset 4 claims dataset 1's id
+                      modified={4: datetime(2030, 1, 1, tzinfo=UTC)},
+                      titles={4: "Neuere Fassung"})
+    source = make_source(serve_catalog(http_server, 6, page_size=3, options=options))
+
+    report = harvest(source)
+
+    published = datasets_of(source)
+    assert len(published) == 5 and published[identifier(1)]["title"] == "Neuere Fassung"
+    assert any("duplicate identifier" in w and identifier(1) in w
+               for w in report["warnings"])
+
+
+# -- bad records, vocabularies, policy seam --------------------------------------------------
+
+BROKEN = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<https://example.org/catalog> a dcat:Catalog ;
+    dcat:dataset <https://example.org/d/ok>, <https://example.org/d/untitled> .
+<https://example.org/d/ok> a dcat:Dataset ; dct:identifier "ok" ;
+    dct:title "Luftqualität"@de ; dct:description "Messwerte"@de ;
+    dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2_0> ;
+    dcat:distribution <https://example.org/d/ok/csv> .
+<https://example.org/d/ok/csv> a dcat:Distribution ;
+    dcat:accessURL <https://example.org/ok.csv> ; dct:format "Tabellenkalkulation" .
+<https://example.org/d/untitled> a dcat:Dataset ; dct:identifier "untitled" ;
+    dct:description "Kein Titel"@de .
+""".encode()
+
+
+@pytest.mark.usefixtures("partners")
+def test_a_bad_record_is_reported_with_its_identifier_and_the_run_goes_on(
+        http_server: Server) -> None:
+    source = make_source(http_server.content("/broken.ttl", BROKEN))
+
+    report = harvest(source)
+
+    assert (report["added"], report["errored"]) == (1, 1)
+    assert any(e.startswith("record untitled:") and "title" in e.lower()
+               for e in report["errors"])
+    dataset = datasets_of(source)["ok"]
+    # A superseded licence URI is upgraded; an unknown format is kept, with a warning.
+    assert dataset["license_id"] == "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+    assert dataset["resources"][0]["format"] == "Tabellenkalkulation"
+    assert any(w.startswith("record ok:") and "Tabellenkalkulation" in w
+               for w in report["warnings"])
+
+
+@pytest.mark.usefixtures("partners")
+def test_every_written_dataset_passes_the_policy_seam(http_server: Server,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ckanext.twin import policy
+    seen: list[tuple[str, str]] = []
+
+    def admit(dataset: dict[str, Any], partner: Any) -> dict[str, Any]:
+        seen.append((dataset["identifier"], partner.id))
+        return {**dataset, "title": f"[geprüft] {dataset['title']}"}
+    monkeypatch.setattr(policy, "admit", admit)
+    source = make_source(serve_catalog(http_server, 3))
+
+    harvest(source)
+
+    assert sorted(seen) == [(identifier(i), "muenchen") for i in range(3)]
+    assert all(d["title"].startswith("[geprüft]") for d in datasets_of(source).values())
+
+
+# -- formats, real catalogs, validation --------------------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("fmt", ["xml", "json-ld", "nt"])
+def test_other_rdf_formats(http_server: Server, fmt: str) -> None:
+    from support.catalogs import MEDIA_TYPES
+    def url(number: int) -> str:
+        return http_server.url(f"/{fmt}?page={number}")
+    for number, body in enumerate(catalog_pages(6, 3, url, fmt=fmt), 1):
+        # No useful content type: the format is sniffed.
+        http_server.content(f"/{fmt}?page={number}", body,
+                            "application/octet-stream" if fmt == "nt" else MEDIA_TYPES[fmt])
+    source = make_source(url(1))
+
+    assert harvest(source)["added"] == 6
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("name, refused", [
+    ("rostock-catalog-original-input.rdf", set()),
+    ("bremen-catalog-original-input.rdf", set()),
+    # Two records without dct:description, which DCAT-AP.de makes mandatory.
+    ("brandenburg-catalog-original-input.rdf", {"kommunalverzeichnis", "behoerdenverzeichnis"}),
+    ("destatis-catalog-original-input.rdf", set()),
+])
+def test_real_catalog_pages(http_server: Server, name: str, refused: set[str]) -> None:
+    source = make_source(http_server.file(f"/{name}", name))
+
+    report = harvest(source)
+
+    assert report["added"] > 0 and report["errored"] == len(refused), report["errors"][:3]
+    assert report["added"] == len(datasets_of(source))
+    for key in refused:
+        assert any(key in e and "Notes: Missing value" in e for e in report["errors"])
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("path", ["spec-v3.0/Dataset-und-Distribution.ttl",
+                                  "spec-v3.0/DatasetSeries.ttl"])
+def test_official_examples(http_server: Server, path: str) -> None:
+    body = (EXAMPLES / path).read_bytes()
+    source = make_source(http_server.content("/example.ttl", body))
+
+    report = harvest(source)
+
+    assert report["added"] >= 1 and report["errored"] == 0, report["errors"][:3]
+
+
+@pytest.mark.usefixtures("partners")
+def test_harvested_datasets_validate_as_dcat_ap_de(http_server: Server) -> None:
+    from ckanext.twin.dcat import reports
+    source = make_source(serve_catalog(http_server, 2))
+    harvest(source)
+
+    for dataset in datasets_of(source).values():
+        report = reports.dataset_report(package(dataset["id"]))
+        assert report.violations == [], [v.message for v in report.violations]
+
+
+# -- configuration and reach -----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("config, message", [
+    ("", "must name the partner"),
+    ('{"partner": "atlantis"}', "'partner' must be one of"),
+    ('{"partner": "garching", "max_pages": 0}', "'max_pages' must be at least 1"),
+    ('{"partner": "garching", "allowed_hosts": "127.0.0.1"}', "'allowed_hosts' must be a list"),
+    ('{"partner": "garching", "speed": 3}', "unknown key 'speed'"),
+    ("{partner: garching}", "not valid JSON"),
+])
+def test_source_configuration_errors_say_what_is_wrong(config: str, message: str) -> None:
+    import ckan.plugins.toolkit as tk
+    sysadmin = factories.Sysadmin()
+    with pytest.raises(tk.ValidationError) as error:
+        call_action("harvest_source_create", {"user": sysadmin["name"]}, name="bad",
+                    url="http://127.0.0.1:1/catalog.ttl", source_type="twin_dcat",
+                    owner_org="garching", config=config)
+    assert message in " ".join(error.value.error_dict["config"])
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/",
+                                    "http://127.0.0.1:9/x", "file:///etc/passwd"])
+def test_redirects_to_internal_addresses_are_refused(http_server: Server, target: str) -> None:
+    url = http_server.redirect("/moved", target)
+    source = make_source(url)  # 127.0.0.1 itself is allowed: only the first hop
+
+    report = harvest(source)
+
+    assert report["added"] == 0 and report["errors"]
+    assert not [r for r in http_server.requests if r.path != "/moved"]
+
+
+@pytest.mark.usefixtures("partners")
+def test_loopback_source_needs_to_be_allowed(http_server: Server) -> None:
+    url = serve_catalog(http_server, 2)
+    sysadmin = factories.Sysadmin()
+    source = call_action("harvest_source_create", {"user": sysadmin["name"]},
+                         name="unallowed", url=url, source_type="twin_dcat",
+                         owner_org="muenchen", config='{"partner": "muenchen"}')
+
+    report = harvest(source)
+
+    assert report["added"] == 0 and http_server.requests == []
+    assert any("127.0.0.1" in e for e in report["errors"])
+
+
+@pytest.mark.usefixtures("partners")
+def test_missing_licence_takes_the_source_default_with_a_warning(http_server: Server) -> None:
+    body = BROKEN.replace(b"    dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2_0> ;\n", b"")
+    source = make_source(http_server.content("/nolicence.ttl", body),
+                         default_license="dl-zero-de/2.0")
+
+    report = harvest(source)
+
+    assert datasets_of(source)["ok"]["license_id"] == \
+        "http://dcat-ap.de/def/licenses/dl-zero-de/2.0"
+    assert any("record ok: no licence URI" in w for w in report["warnings"])
+
+
+# -- the queue, the stock CLI, stewards --------------------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+def test_gather_fetch_and_import_on_the_redis_queue_consumers(http_server: Server) -> None:
+    from ckanext.harvest import queue
+    source = make_source(serve_catalog(http_server, 4))
+    sysadmin = factories.Sysadmin()
+    queue.purge_queues()
+    job = call_action("harvest_job_create", {"user": sysadmin["name"]},
+                      source_id=source["id"], run=True)  # onto the gather queue
+
+    gather = queue.get_gather_consumer()
+    for method, header, body in gather.consume(queue=queue.get_gather_queue_name()):
+        queue.gather_callback(gather, method, header, body)
+        break
+    fetch = queue.get_fetch_consumer()
+    handled = 0
+    for method, header, body in fetch.consume(queue=queue.get_fetch_queue_name()):
+        queue.fetch_callback(fetch, method, header, body)
+        handled += 1
+        if handled == 4:
+            break
+    call_action("harvest_jobs_run", source_id=source["id"])
+
+    report = call_action("twin_harvest_job_report", id=job["id"])
+    assert report["status"] == "Finished" and report["added"] == 4
+
+
+@pytest.fixture
+def operator_ini(make_ini: Any) -> Path:
+    """The test ini with this module's plugins, for ``ckan`` run in a subprocess."""
+    return make_ini({"ckan.plugins": PLUGINS,
+                     "ckanext.twin.partners_file": str(ROOT / "config" / "partners.yaml")})
+
+
+@pytest.mark.usefixtures("partners")
+def test_stock_run_test_command(http_server: Server, operator_ini: Path, run: Any) -> None:
+    source = make_source(serve_catalog(http_server, 3))
+
+    result = run("ckan", "-c", str(operator_ini), "harvester", "run-test", source["name"])
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(datasets_of(source)) == 3
+
+
+@pytest.mark.usefixtures("partners")
+def test_only_the_sources_stewards_release_held_withdrawals(http_server: Server) -> None:
+    import ckan.plugins.toolkit as tk
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False)
+    harvest(source)
+    serve_catalog(http_server, 0)
+    harvest(source)
+    stranger = factories.User()
+
+    with pytest.raises(tk.NotAuthorized):
+        call_action("twin_harvest_withdrawals_release",
+                    {"user": stranger["name"], "ignore_auth": False}, source_id=source["id"])
+    assert len(datasets_of(source)) == 10
+    with pytest.raises(tk.ValidationError, match="holds no withdrawals"):
+        other = make_source(serve_catalog(http_server, 1, prefix="/x"), name="other")
+        harvest(other)
+        call_action("twin_harvest_withdrawals_release", source_id=other["id"])
+
+
+@pytest.mark.usefixtures("partners")
+def test_cli_run_shows_progress_and_the_report(http_server: Server, operator_ini: Path,
+                                               run: Any) -> None:
+    source = make_source(serve_catalog(http_server, 5))
+
+    result = run("ckan", "-c", str(operator_ini), "twin", "harvest", "run", source["name"])
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "records/s" in result.stdout and "imported 5/5 records" in result.stdout
+    assert "added 5, updated 0, unchanged 0, withdrawn 0, held 0, errored 0" in result.stdout
+    again = run("ckan", "-c", str(operator_ini), "twin", "harvest", "report", source["name"])
+    assert "unchanged 0" in again.stdout and again.returncode == 0

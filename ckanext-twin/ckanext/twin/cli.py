@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.twin import preflight
 from ckanext.twin.dcat import reports
 from ckanext.twin.dcat.validation import Report
-from ckanext.twin.logic import demo_data as demo
+from ckanext.twin.logic import demo_data as demo, demo_sources
 from ckanext.twin.logic.demo_admin import NAME as DEMO_ADMIN, ensure_demo_admin
 from ckanext.twin.logic.partners import PartnerSyncError, sync_partners
 from ckanext.twin.partners import PartnerFileError, load_partners
@@ -172,7 +172,7 @@ def _site_context() -> dict[str, object]:
 def _report_summary(report: dict) -> str:
     counts = ", ".join(f"{key} {report[key]}" for key in
                        ("added", "updated", "unchanged", "withdrawn", "held", "errored"))
-    lines = [f"{report.get('source', report['source_id'])}: job {report['job_id']} "
+    lines = [f"{report.get('source') or report['source_id']}: job {report['job_id']} "
              f"{report['status']}: {counts}"]
     if report["needs_steward"]:
         lines.append(f"  withdrawals held for a steward: {report['hold_reason']}")
@@ -234,3 +234,25 @@ def harvest_release(source: str) -> None:
     except tk.ValidationError as error:
         _fail(f"{source}: {'; '.join(error.error_dict.get('source_id', []))}")
     click.echo(f"{source}: {result['withdrawn']} datasets withdrawn (job {result['job_id']})")
+
+
+@harvest.command("demo-sources")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Demo sources (default: config/sources/demo.yaml of the project).")
+@click.option("--base-url", metavar="URL",
+              help="Where the demo catalogs are served (default: ckanext.twin.demo_catalog_url).")
+def harvest_demo_sources(path: Path | None, base_url: str | None) -> None:
+    """Create or update the demo harvest sources of the partners' demo catalogs.
+
+    The catalogs themselves are served by ``python -m ckanext.twin.demo_catalogs``; this only
+    registers the sources, ``ckan twin harvest run --all`` harvests them.
+    """
+    source = _shown(path.resolve() if path else project_dir() / "config" / "sources" / "demo.yaml")
+    try:
+        partner_ids = {p.id for p in load_partners(configured_file("ckanext.twin.partners_file"))}
+        sources = demo_sources.load(source, partner_ids)
+        for name, outcome in demo_sources.ensure(
+                sources, base_url or tk.config["ckanext.twin.demo_catalog_url"]):
+            click.echo(f"{name}: {outcome}")
+    except (demo_sources.DemoSourcesError, PartnerFileError) as error:
+        _fail(str(error))

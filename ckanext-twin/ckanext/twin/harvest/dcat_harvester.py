@@ -185,7 +185,7 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         if _extra(harvest_object, store.STATUS) == "delete":
             return self._withdraw(harvest_object)
         try:
-            _, partner, partners = self._source(harvest_object.source)
+            config, partner, partners = self._source(harvest_object.source)
         except (SourceConfigError, PartnerFileError) as error:
             return self._fail(harvest_object, f"source configuration: {error}")
         try:
@@ -193,6 +193,10 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         except mapping.RecordError as error:
             return self._fail(harvest_object, str(error))
         warnings = identity.apply_partner(dataset, partner, partners.values())
+        if not dataset.get("license_id"):
+            dataset["license_id"] = config.default_license
+            warnings.append(f"no licence URI on the dataset or its distributions; recorded "
+                            f"as {config.default_license} (source setting default_license)")
         dataset = policy.admit(dataset, partner)
         context: dict[str, Any] = {"user": self._get_user_name(), "ignore_auth": True,
                                    "return_id_only": True, "twin_vocabulary_warnings": []}

@@ -15,6 +15,19 @@ from ckanext.twin.harvest import actions, auth
 class HarvestPlugin(p.SingletonPlugin):
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IPackageController, inherit=True)
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """Index harvest sources without a "validated" copy.
+
+        ckanext-harvest 1.6.3 re-indexes a source after each job with the *unvalidated*
+        dict as ``with_custom_schema`` (CKAN 2.12), so ``package_show`` would answer from
+        that cache without ``source_type``, ``config`` or ``frequency`` until the source is
+        edited. Without the copy, ``package_show`` validates the stored source instead.
+        """
+        if pkg_dict.get("type") == "harvest":
+            pkg_dict.pop("validated_data_dict", None)
+        return pkg_dict
 
     def get_actions(self) -> dict[str, Any]:
         return actions.get_actions()

@@ -13,8 +13,12 @@ from typing import Any
 from harvesters.dcat.pages import DEFAULT_MAX_DURATION, DEFAULT_MAX_PAGES
 from harvesters.fetch import MIB, FetchLimits
 from harvesters.safeguards import DEFAULT_MAX_SHARE
+from harvesters.vocabularies import default_vocabularies
 
 from ckanext.twin.partners import Partner
+
+
+DEFAULT_LICENSE = "http://dcat-ap.de/def/licenses/other-closed"
 
 
 class SourceConfigError(ValueError):
@@ -37,6 +41,9 @@ class SourceConfig:
     timeout_s: float = 30.0
     max_withdrawal_share: float = DEFAULT_MAX_SHARE
     conditional_requests: bool = True
+    # For datasets whose payload names no licence URI (as GovData's harvester does):
+    # no licence given means no rights granted.
+    default_license: str = DEFAULT_LICENSE
 
     def limits(self) -> FetchLimits:
         return FetchLimits(max_bytes=int(self.max_page_mb * MIB), timeout=self.timeout_s,
@@ -71,7 +78,7 @@ def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
         raise SourceConfigError(f"the configuration is not valid JSON: {error}") from error
     if not isinstance(data, dict):
         raise SourceConfigError("the configuration must be a JSON object ({...})")
-    known = {"partner", "allowed_hosts", "conditional_requests", *_NUMBERS}
+    known = {"partner", "allowed_hosts", "conditional_requests", "default_license", *_NUMBERS}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SourceConfigError(f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
@@ -101,4 +108,12 @@ def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
         if not isinstance(data["conditional_requests"], bool):
             raise SourceConfigError("'conditional_requests' must be true or false")
         values["conditional_requests"] = data["conditional_requests"]
+    if "default_license" in data:
+        licence = data["default_license"]
+        uri = default_vocabularies().normalise("licenses", str(licence)) \
+            if isinstance(licence, str) else None
+        if not uri:
+            raise SourceConfigError(f"'default_license' must be a licence of the DCAT-AP.de "
+                                    f"licence list, e.g. {DEFAULT_LICENSE}, got {licence!r}")
+        values["default_license"] = uri
     return SourceConfig(**values)
