@@ -564,3 +564,29 @@ def test_cli_run_shows_progress_and_the_report(http_server: Server, operator_ini
     assert "added 5, updated 0, unchanged 0, withdrawn 0, held 0, errored 0" in result.stdout
     again = run("ckan", "-c", str(operator_ini), "twin", "harvest", "report", source["name"])
     assert "unchanged 0" in again.stdout and again.returncode == 0
+
+
+# -- the stewards' panel on the source's admin page ---------------------------------------------
+
+
+@pytest.mark.usefixtures("partners")
+def test_admin_page_shows_the_report_and_releases_held_withdrawals(
+        http_server: Server, app: Any) -> None:
+    source = make_source(serve_catalog(http_server, 10), conditional_requests=False)
+    harvest(source)
+    serve_catalog(http_server, 0)
+    harvest(source)
+    steward = factories.Sysadmin()
+    token = factories.APIToken(user=steward["name"])["token"]
+    headers = {"Authorization": token}
+
+    page = app.get(f"/harvest/admin/{source['name']}", headers=headers).get_data(as_text=True)
+
+    assert "Letzter Harvest-Lauf" in page and 'data-count="held">10<' in page
+    assert "Rücknahmen freigeben" in page and "no datasets at all" in page
+    anonymous = app.get(f"/harvest/{source['name']}").get_data(as_text=True)
+    assert "Letzter Harvest-Lauf" not in anonymous
+
+    app.post(f"/harvest/admin/{source['name']}/withdrawals/release", headers=headers)
+
+    assert datasets_of(source) == {}

@@ -8,14 +8,27 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins as p
+import ckan.plugins.toolkit as tk
 
-from ckanext.twin.harvest import actions, auth
+from ckanext.twin.harvest import actions, auth, views
 
 
 class HarvestPlugin(p.SingletonPlugin):
+    p.implements(p.IConfigurer)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IBlueprint)
     p.implements(p.IPackageController, inherit=True)
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "../templates")
+
+    def get_helpers(self) -> dict[str, Any]:
+        return {"twin_harvest_report": views.twin_harvest_report}
+
+    def get_blueprint(self) -> Any:
+        return views.blueprint()
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         """Index harvest sources without a "validated" copy.
