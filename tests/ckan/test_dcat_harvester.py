@@ -590,3 +590,40 @@ def test_admin_page_shows_the_report_and_releases_held_withdrawals(
     app.post(f"/harvest/admin/{source['name']}/withdrawals/release", headers=headers)
 
     assert datasets_of(source) == {}
+
+
+XML_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY a "aaaaaaaaaa"> <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"> <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:dct="http://purl.org/dc/terms/" xmlns:dcat="http://www.w3.org/ns/dcat#">
+  <dcat:Dataset rdf:about="https://example.org/d/1"><dct:title>&d;</dct:title></dcat:Dataset>
+</rdf:RDF>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:dct="http://purl.org/dc/terms/" xmlns:dcat="http://www.w3.org/ns/dcat#">
+  <dcat:Dataset rdf:about="https://example.org/d/1"><dct:title>&xxe;</dct:title></dcat:Dataset>
+</rdf:RDF>"""
+
+
+@pytest.mark.usefixtures("partners")
+@pytest.mark.parametrize("body", [XML_BOMB, XXE], ids=["xml-bomb", "external-entity"])
+def test_hostile_xml_is_refused_with_a_reason(http_server: Server, body: bytes) -> None:
+    source = make_source(http_server.content("/hostile.rdf", body, "application/rdf+xml"))
+
+    report = harvest(source)
+
+    assert report["added"] == 0 and not report["complete"]
+    assert any("DOCTYPE" in e for e in report["errors"])
+
+
+@pytest.mark.usefixtures("partners")
+def test_oversized_page_is_cut_off_at_the_limit(http_server: Server) -> None:
+    url = http_server.endless("/huge.ttl", total=200 * 1024 * 1024, declared=None)
+    source = make_source(url, max_page_mb=1)
+
+    report = harvest(source)
+
+    assert report["added"] == 0 and any("MiB" in e or "bytes" in e for e in report["errors"])
+    assert http_server.hits("/huge.ttl")[0].sent < 20 * 1024 * 1024
