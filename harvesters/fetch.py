@@ -542,7 +542,9 @@ def _read_body(url: str, response: requests.Response, limits: FetchLimits,
             remaining = watchdog.remaining()
             if remaining <= 0 or watchdog.expired:
                 raise FetchError(url, _deadline_reason(limits))
-            if sock is not None:
+            # A server that keeps the connection open hands it back once the body is read,
+            # and the pool closes it: then there is nothing left to wait for.
+            if sock is not None and sock.fileno() != -1:
                 sock.settimeout(min(limits.timeout, remaining))
             chunk = raw.read1(CHUNK, decode_content=False)
             if not chunk:

@@ -50,6 +50,21 @@ def test_fetch_returns_content_type_and_validators(http_server):
     assert request.header("Accept-Encoding") == "gzip, deflate"
 
 
+def test_a_server_that_keeps_the_connection_open_is_read_to_the_end(http_server):
+    """Python's http.server (HTTP/1.1) ignores the client's ``Connection: close``; the pool
+    then closes the connection as soon as the body is complete."""
+    def keep_alive(request):
+        handler = request.handler
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/turtle")
+        handler.send_header("Content-Length", str(len(TURTLE)))
+        handler.end_headers()
+        handler.wfile.write(TURTLE)
+    url = http_server.route("/keep-alive.ttl", keep_alive)
+
+    assert fetch(url, LOCAL).content == TURTLE
+
+
 @pytest.mark.parametrize("status", [500, 404, 403, 204])
 def test_an_unusable_status_is_an_error_with_the_status(http_server, status):
     url = http_server.status("/catalog.ttl", status)
