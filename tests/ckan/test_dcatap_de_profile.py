@@ -185,3 +185,13 @@ def test_the_catalog_node_conforms():
     assert (catalog_ref, URIRef("http://purl.org/dc/terms/language"),
             URIRef("http://publications.europa.eu/resource/authority/language/DEU")) \
         in serializer.g
+
+
+def test_keywords_split_at_commas_but_not_at_decimal_commas():
+    data = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+    <https://example.org/d> a dcat:Dataset ; dct:title "Feinstaub"@de ;
+        dcat:keyword "PM2,5"@de, "Verkehr, Radwege"@de, "Verkehr"@de ."""
+
+    [dataset] = parse(data, "turtle")
+
+    assert sorted(t["name"] for t in dataset["tags"]) == ["PM2.5", "Radwege", "Verkehr"]

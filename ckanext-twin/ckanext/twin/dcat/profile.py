@@ -34,6 +34,9 @@ ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 OWN_CONTRIBUTOR_OPTION = "ckanext.twin.contributor_id"
+# A comma separates keywords ("Verkehr, Radwege") unless it is a decimal comma ("PM2,5").
+KEYWORD_SEPARATOR = re.compile(r",(?!\d)|(?<!\d),")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
 
 def _shape(literal: Node) -> Any:
@@ -107,6 +110,18 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
             values = sorted(str(v) for v in self.g.objects(subject, prop.predicate))
             if values:
                 target[prop.field] = values if prop.many else values[0]
+
+    def _keywords(self, dataset_ref: Node) -> list[str]:
+        """ckanext-dcat splits every keyword at its commas: "PM2,5" became the tags "PM2" and
+        "5", and CKAN refused the dataset over the one-letter tag. CKAN tags allow no comma,
+        so a decimal comma becomes a point ("PM2.5")."""
+        keywords = []
+        for value in self._object_value_list(dataset_ref, DCAT.keyword) or []:
+            for part in KEYWORD_SEPARATOR.split(value):
+                part = DECIMAL_COMMA.sub(".", part).strip()
+                if part:
+                    keywords.append(part)
+        return list(dict.fromkeys(keywords))
 
     def _license(self, dataset_ref: Node) -> str:
         """The dataset's licence: its own ``dct:license`` or its first distribution's.
