@@ -557,10 +557,11 @@ def test_cli_run_shows_progress_and_the_report(http_server: Server, operator_ini
                                                run: Any) -> None:
     source = make_source(serve_catalog(http_server, 5))
 
-    result = run("ckan", "-c", str(operator_ini), "twin", "harvest", "run", source["name"])
+    result = run("ckan", "-c", str(operator_ini), "twin", "harvest", "run", "--all")
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "records/s" in result.stdout and "imported 5/5 records" in result.stdout
+    assert f"{source['name']}: job" in result.stdout
     assert "added 5, updated 0, unchanged 0, withdrawn 0, held 0, errored 0" in result.stdout
     again = run("ckan", "-c", str(operator_ini), "twin", "harvest", "report", source["name"])
     assert "unchanged 0" in again.stdout and again.returncode == 0
@@ -627,3 +628,13 @@ def test_oversized_page_is_cut_off_at_the_limit(http_server: Server) -> None:
 
     assert report["added"] == 0 and any("MiB" in e or "bytes" in e for e in report["errors"])
     assert http_server.hits("/huge.ttl")[0].sent < 20 * 1024 * 1024
+
+
+@pytest.mark.usefixtures("partners")
+def test_names_spell_umlauts_as_the_portal_does(http_server: Server) -> None:
+    source = make_source(serve_catalog(http_server, 1, options=Options(
+        titles={0: "Luftqualität in Nürnberg"})))
+
+    harvest(source)
+
+    assert datasets_of(source)[identifier(0)]["name"] == "luftqualitaet-in-nuernberg"

@@ -16,6 +16,7 @@ from ckan import model
 from ckan.lib.munge import munge_title_to_name
 
 from ckanext.twin.partners import Partner
+from ckanext.twin.search.text import fold_query
 
 POLITICAL_GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
 _PREFIXES = re.compile(r"^(landeshauptstadt|stadt|gemeinde|markt)\s+", re.IGNORECASE)
@@ -23,8 +24,7 @@ NAME_LENGTH = 90  # CKAN allows 100; room for the "-" and 8 hex digits of a coll
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return text.replace("ß", "ss").replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    return fold_query(unicodedata.normalize("NFKC", text)).casefold()
 
 
 def place_name(partner: Partner) -> str:
@@ -93,7 +93,8 @@ def dataset_name(title: str | None, source_id: str, key: str) -> str:
     The suffix comes from (source, key), so the same record always asks for the same name,
     and two sources' records with the same title never take each other's.
     """
-    slug = munge_title_to_name(title or key)[:NAME_LENGTH].strip("-_") or "dataset"
+    # "Luftqualität in Nürnberg" → luftqualitaet-in-nuernberg, as the portal's own names.
+    slug = munge_title_to_name(fold_query(title or key))[:NAME_LENGTH].strip("-_") or "dataset"
     if len(slug) < 2:
         slug = f"dataset-{slug}"
     if model.Package.by_name(slug) is None:
