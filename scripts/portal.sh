@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The portal's life cycle, on the rendered config/ckan.ini:
-#   init     preflight, database schema (CKAN and plugins), demo sysadmin, partner organizations
-#   serve    the web app and the harvest gather and fetch consumers, in the foreground
+#   init     preflight, database schema (CKAN and plugins), demo sysadmin, partner organizations,
+#            demo datasets, demo harvest sources of the partners' demo catalogs, harvested
+#   serve    the web app, the harvest gather and fetch consumers, the harvest scheduler and
+#            the demo catalogs, in the foreground
 #   test-db  the schema of the test database (config/test.ini)
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -29,8 +31,62 @@ init() {
     ckan twin demo-admin
     say "partner organizations from config/partners.yaml (ckan twin partners sync)"
     ckan twin partners sync
+    if [[ "$(setting TWIN_DEMO)" != "true" ]]; then
+        say "TWIN_DEMO is not true: no demo datasets, no demo harvest sources"
+        return
+    fi
     say "demo datasets from config/demo/datasets.yaml (ckan twin demo-data)"
     ckan twin demo-data
+    demo_harvest
+}
+
+# The partners' demo catalogs, harvested now so a newcomer sees a federated catalog at once.
+# Their server runs only for the harvest (serve starts its own); ckan and die exit the script
+# on failure, so an EXIT trap stops it then.
+demo_harvest() {
+    local port url
+    port=$(setting TWIN_DEMO_CATALOG_PORT)
+    url="http://127.0.0.1:$port"
+    say "demo partner catalogs from config/sources/catalogs on $url"
+    demo_catalogs "$port" &
+    catalogs=$!  # global: the EXIT trap runs after this function
+    trap 'kill "$catalogs" 2>/dev/null || true' EXIT
+    local deadline=$((SECONDS + 20))
+    until answers "$url/"; do
+        kill -0 "$catalogs" 2>/dev/null || die "the demo catalog server did not start (see above)"
+        ((SECONDS < deadline)) || die "the demo catalogs did not answer on $url within 20 s"
+        sleep 0.2
+    done
+    say "demo harvest sources from config/sources/demo.yaml (ckan twin harvest demo-sources)"
+    ckan twin harvest demo-sources
+    say "harvesting every active harvest source (ckan twin harvest run --all)"
+    ckan twin harvest run --all
+    # Stopped and waited for here, not at exit: serve binds the same port right after.
+    kill "$catalogs"
+    wait "$catalogs" || true
+    trap - EXIT
+}
+
+# Only ever run in the background: exec makes the server the process whose id the caller
+# holds, so its signals reach the server itself rather than a subshell.
+demo_catalogs() {
+    exec .venv/bin/python -m ckanext.twin.demo_catalogs --port "$1" \
+        --directory config/sources/catalogs
+}
+
+# ckanext-harvest marks a job finished, and starts the jobs of scheduled sources, only when
+# `ckan harvester run` is called: cron's task in production, this loop's here. Its start-up
+# INFO lines would repeat every minute, so only warnings and errors pass. A run in progress
+# is let finish (a few seconds); the pause between runs ends at once on SIGTERM.
+harvest_scheduler() {
+    local pause=""
+    trap 'kill "$pause" 2>/dev/null || true; exit 0' TERM
+    while true; do
+        .venv/bin/ckan -c "$ini" harvester run 2>&1 >/dev/null | grep -v ' INFO ' >&2 || true
+        sleep 60 &
+        pause=$!
+        wait "$pause" || true
+    done
 }
 
 test_db() {
@@ -80,7 +136,7 @@ stop() {
 
 answers() {
     .venv/bin/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-        "$1/api/3/action/status_show" 2>/dev/null
+        "$1" 2>/dev/null
 }
 
 all_alive() {
@@ -91,14 +147,16 @@ all_alive() {
 }
 
 serve() {
-    local port site_url local_url dead status=0
+    local port site_url local_url demo_port dead status=0
     port=$(setting TWIN_PORT)
+    demo_port=$(setting TWIN_DEMO_CATALOG_PORT)
     site_url=$(setting TWIN_SITE_URL)
     local_url="http://127.0.0.1:$port"
     trap 'say "stopping"; stop; exit 130' INT
     trap 'say "stopping"; stop; exit 143' TERM
 
-    say "starting the web app on $local_url and the harvest gather and fetch consumers"
+    say "starting the web app on $local_url, the harvest gather and fetch consumers, the" \
+        "harvest scheduler and the demo catalogs"
     # The program itself, not the ckan function: a function would run in a subshell, and
     # the signals from stop() would reach that subshell instead of CKAN.
     # -r: no reloader process, so the signals reach the server itself;
@@ -106,9 +164,15 @@ serve() {
     start web .venv/bin/ckan -c "$ini" run -H 127.0.0.1 -p "$port" -r -D -t
     start gather-consumer .venv/bin/ckan -c "$ini" harvester gather-consumer
     start fetch-consumer .venv/bin/ckan -c "$ini" harvester fetch-consumer
+    # Functions, yet stopped the same way: the scheduler's trap ends its subshell on SIGTERM,
+    # and the catalog server replaces its subshell (exec).
+    start harvest-scheduler harvest_scheduler
+    if [[ "$(setting TWIN_DEMO)" == "true" ]]; then
+        start demo-catalogs demo_catalogs "$demo_port"
+    fi
 
     local deadline=$((SECONDS + 120))
-    until answers "$local_url"; do
+    until answers "$local_url/api/3/action/status_show"; do
         all_alive || break  # reported by wait -n below
         if ((SECONDS >= deadline)); then
             stop
@@ -118,6 +182,7 @@ serve() {
     done
     if all_alive; then
         say "ready: $local_url (site URL $site_url, API $local_url/api/3/action/status_show)"
+        say "demo partner catalogs (harvest sources): http://127.0.0.1:$demo_port/"
         say "demo sysadmin login: config/demo-credentials.txt; Ctrl-C stops the portal"
     fi
 

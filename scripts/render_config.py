@@ -34,7 +34,12 @@ DEFAULTS = {
     "TWIN_TEST_REDIS_URL": "redis://127.0.0.1:6379/1",
     "TWIN_SEARCH_BACKEND": "postgres",
     "TWIN_SOLR_URL": "http://127.0.0.1:8983/solr/ckan",
-    "TWIN_PLUGINS": "activity twin_search twin twin_dcat scheming_datasets dcat harvest",
+    "TWIN_PLUGINS": "activity twin_search twin twin_dcat scheming_datasets dcat harvest "
+                    "twin_harvest twin_dcat_harvester",
+    # The demo partner catalogs that `make run` harvests (python -m ckanext.twin.demo_catalogs).
+    "TWIN_DEMO_CATALOG_PORT": "5099",
+    # "false" leaves out the demo datasets and the demo harvest (production, docker/).
+    "TWIN_DEMO": "true",
     "TWIN_STORAGE_PATH": str(ROOT / "var" / "storage"),
 }
 GENERATED = {"TWIN_SECRET_KEY": lambda: secrets.token_urlsafe(32)}

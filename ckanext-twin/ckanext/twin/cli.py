@@ -193,7 +193,7 @@ def harvest_run(sources: tuple[str, ...], everything: bool) -> None:
 
     context = _site_context()
     if everything:
-        sources = tuple(s["name"] for s in tk.get_action("harvest_source_list")(
+        sources = tuple(s["id"] for s in tk.get_action("harvest_source_list")(
             dict(context), {"only_active": True}))
     if not sources:
         _fail("name at least one harvest source, or use --all")

@@ -1,0 +1,147 @@
+"""The demo harvest sources of config/sources/demo.yaml, created or updated through the API.
+
+Each source harvests one partner's demo catalog from ``config/sources/catalogs``, served on
+127.0.0.1 by ``python -m ckanext.twin.demo_catalogs``. The file is checked as a whole first,
+with every problem as one line ``FILE:LINE: what is wrong``; then each source is created, or
+patched where it differs, so a second run reports every source as unchanged.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+from urllib.parse import urlsplit
+
+import ckan.plugins.toolkit as tk
+import yaml
+from yaml.nodes import Node, SequenceNode
+
+from ckanext.twin import partners
+
+Outcome = Literal["created", "updated", "unchanged"]
+SOURCE_TYPE = "twin_dcat"
+_KEYS = ("name", "title", "partner", "path", "notes")
+_REQUIRED = ("name", "title", "partner", "path")
+
+
+class DemoSourcesError(Exception):
+    """The demo sources file or one of its sources was refused; one line saying where."""
+
+
+@dataclass(frozen=True)
+class DemoSource:
+    """One harvest source; ``path`` is its catalog's first page below the catalogs folder."""
+
+    name: str
+    title: str
+    partner: str
+    path: str
+    notes: str = ""
+
+
+class _Reader(partners._Reader):
+    """The partner registry's reader (keys, repeats, quoting), failing with this module's error."""
+
+    def fail(self, node: Node, message: str) -> NoReturn:
+        raise DemoSourcesError(f"{self.path}:{node.start_mark.line + 1}: {message}")
+
+
+def load(path: Path, partner_ids: Collection[str]) -> list[DemoSource]:
+    """The sources of ``path``; their catalogs must exist in ``catalogs/`` next to it."""
+    reader = _Reader(str(path))
+    root = _compose(path)
+    if root is None:
+        raise DemoSourcesError(f"{path}:1: the file is empty")
+    items = reader.mapping(root, "the file", ("sources",)).get("sources")
+    if not isinstance(items, SequenceNode) or not items.value:
+        reader.fail(items or root, "expected 'sources:' with a non-empty list of sources")
+    catalogs = path.parent / "catalogs"
+    sources: dict[str, DemoSource] = {}
+    for number, node in enumerate(items.value, 1):
+        source = _source(reader, node, f"source #{number}", catalogs, partner_ids)
+        if source.name in sources:
+            reader.fail(node, f"source name {source.name!r} appears twice")
+        sources[source.name] = source
+    return list(sources.values())
+
+
+def _compose(path: Path) -> Node | None:
+    """The YAML node tree, which keeps the line numbers the messages name."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return yaml.compose(stream, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror
+        raise DemoSourcesError(f"{path}: cannot read: {reason}") from error
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise DemoSourcesError(f"{path}:{mark.line + 1 if mark else 1}: malformed YAML: "
+                               f"{error.problem or error.context}") from error
+
+
+def _source(reader: _Reader, node: Node, what: str, catalogs: Path,
+            partner_ids: Collection[str]) -> DemoSource:
+    fields = reader.mapping(node, what, _KEYS)
+    missing = [key for key in _REQUIRED if key not in fields]
+    if missing:
+        reader.fail(node, f"{what}: missing {', '.join(missing)}")
+    value = {key: reader.text(child, what, key) for key, child in fields.items()}
+    if not partners._ID.fullmatch(value["name"]):  # CKAN's rule for names
+        reader.fail(fields["name"], f"{what}: name must be 2-100 lowercase letters, digits, "
+                                    f"- or _, got {value['name']!r}")
+    if value["partner"] not in partner_ids:
+        reader.fail(fields["partner"], f"{what}: unknown partner {value['partner']!r} "
+                                       f"(known: {', '.join(sorted(partner_ids))})")
+    catalog = (catalogs / value["path"]).resolve()
+    if not catalog.is_relative_to(catalogs.resolve()) or not catalog.is_file():
+        reader.fail(fields["path"], f"{what}: no catalog {value['path']!r} in {catalogs}")
+    return DemoSource(**value)
+
+
+def ensure(sources: list[DemoSource], base_url: str) -> Iterator[tuple[str, Outcome]]:
+    """Create or patch each source to harvest ``base_url``/path; yields what happened."""
+    host = urlsplit(base_url).hostname
+    if urlsplit(base_url).scheme not in ("http", "https") or not host:
+        raise DemoSourcesError(f"the catalogs' base URL must be an http(s) URL, got {base_url!r}")
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    for source in sources:
+        wanted = {
+            "name": source.name, "title": source.title, "notes": source.notes,
+            "url": f"{base_url.rstrip('/')}/{source.path}", "source_type": SOURCE_TYPE,
+            "owner_org": source.partner,
+            # The demo server is on a loopback address, which the harvester refuses unless
+            # the source allows that host.
+            "config": json.dumps({"partner": source.partner, "allowed_hosts": [host]}),
+        }
+        try:
+            yield source.name, _ensure(wanted, site_user)
+        except tk.ValidationError as error:
+            problems = "; ".join(f"{field}: {message}"
+                                 for field, message in error.error_summary.items())
+            raise DemoSourcesError(f"source {source.name!r}: CKAN refused it: {problems}") \
+                from error
+
+
+def _ensure(wanted: dict[str, Any], site_user: str) -> Outcome:
+    context = {"user": site_user, "ignore_auth": True}
+    try:
+        existing = tk.get_action("harvest_source_show")(dict(context), {"id": wanted["name"]})
+    except tk.ObjectNotFound:
+        tk.get_action("harvest_source_create")(dict(context), wanted)
+        return "created"
+    if existing.get("type") != "harvest":
+        raise DemoSourcesError(f"source {wanted['name']!r}: the name is taken by a dataset")
+    changes = {key: wanted[key] for key in ("title", "notes", "url", "source_type")
+               if (existing.get(key) or "") != wanted[key]}
+    if json.loads(existing.get("config") or "{}") != json.loads(wanted["config"]):
+        changes["config"] = wanted["config"]
+    if (existing.get("organization") or {}).get("name") != wanted["owner_org"]:
+        changes["owner_org"] = wanted["owner_org"]
+    if existing.get("state") != "active":
+        changes["state"] = "active"
+    if not changes:
+        return "unchanged"
+    tk.get_action("harvest_source_patch")(dict(context), {"id": existing["id"], **changes})
+    return "updated"
