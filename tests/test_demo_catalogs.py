@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import formatdate
@@ -22,6 +21,7 @@ from harvesters import rdf
 from harvesters.dcat.pages import PageValidators, iter_pages
 from harvesters.dcat.records import split_records
 from harvesters.fetch import DEFAULT_LIMITS
+from support.servers import running
 
 from ckanext.twin.demo_catalogs import CatalogServer, main
 
@@ -32,14 +32,8 @@ LIMITS = replace(DEFAULT_LIMITS, allowed_hosts=frozenset({"127.0.0.1"}))
 
 def serve(directory: Path) -> Iterator[CatalogServer]:
     server = CatalogServer(0, directory)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -181,16 +181,23 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def serve() -> Iterator[Server]:
-    """A server on a free port of 127.0.0.1 for the duration of the block."""
-    server = _HTTPServer(("127.0.0.1", 0), _Handler)
-    scripted = Server(port=server.server_address[1])
-    server.scripted = scripted
+def running(server: http.server.HTTPServer) -> Iterator[None]:
+    """``server`` answering in a background thread for the duration of the block."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
     try:
-        yield scripted
+        yield
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve() -> Iterator[Server]:
+    """A scripted server on a free port of 127.0.0.1 for the duration of the block."""
+    server = _HTTPServer(("127.0.0.1", 0), _Handler)
+    scripted = Server(port=server.server_address[1])
+    server.scripted = scripted
+    with running(server):
+        yield scripted
