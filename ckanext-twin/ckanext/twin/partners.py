@@ -30,7 +30,7 @@ _REQUIRED = ("id", "title", "title_en", "ags", "regional_key", "political_geocod
 _OPTIONAL = ("contributor_id",)
 _CONTACT_KEYS = ("name", "email")
 
-_ID = re.compile(r"[a-z0-9_-]{2,100}")  # what CKAN accepts as an organization name
+NAME = re.compile(r"[a-z0-9_-]{2,100}")  # what CKAN accepts as an organization name
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CONTRIBUTOR = re.compile(re.escape(CONTRIBUTORS) + r"[A-Za-z0-9]+")
 
@@ -69,14 +69,19 @@ class Partner:
     group: str
 
 
-class _Reader:
-    """Turns the composed YAML tree into partners, failing at the first problem."""
+class YamlReader:
+    """Turns a composed YAML tree into values, failing at the first problem with its line.
+
+    Other hand-edited files of the portal read the same way; they set their own ``error``.
+    """
+
+    error: type[Exception] = PartnerFileError
 
     def __init__(self, path: str) -> None:
         self.path = path
 
     def fail(self, node: Node, message: str) -> NoReturn:
-        raise PartnerFileError(f"{self.path}:{node.start_mark.line + 1}: {message}")
+        raise self.error(f"{self.path}:{node.start_mark.line + 1}: {message}")
 
     def mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node]:
         """The keys of a mapping node with their value nodes; unknown or repeated keys fail."""
@@ -101,6 +106,11 @@ class _Reader:
         if node.tag != "tag:yaml.org,2002:str":
             self.fail(node, f'{what}: {key} must be text, quote it: "{node.value}"')
         return node.value.strip()
+
+
+
+class _PartnerReader(YamlReader):
+    """The partner file's tree as partners."""
 
     def partners(self, root: Node | None) -> list[Partner]:
         if root is None:
@@ -139,7 +149,7 @@ class _Reader:
             if not ok:
                 self.fail(fields[key], f'{what}: {key} {expected}, got "{value[key]}"')
 
-        check("id", bool(_ID.fullmatch(value["id"])),
+        check("id", bool(NAME.fullmatch(value["id"])),
               "must be 2-100 lowercase letters, digits, - or _")
         check("ags", bool(re.fullmatch(r"\d{8}", value["ags"])), "must be 8 digits")
         check("regional_key", bool(re.fullmatch(r"\d{12}", value["regional_key"])),
@@ -210,4 +220,4 @@ def load_partners(path: str | PathLike[str]) -> list[Partner]:
     except yaml.YAMLError as error:
         raise PartnerFileError(f"{name}: malformed YAML: {' '.join(str(error).split())}") \
             from error
-    return _Reader(name).partners(root)
+    return _PartnerReader(name).partners(root)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
@@ -41,11 +41,10 @@ class DemoSource:
     notes: str = ""
 
 
-class _Reader(partners._Reader):
+class _Reader(partners.YamlReader):
     """The partner registry's reader (keys, repeats, quoting), failing with this module's error."""
 
-    def fail(self, node: Node, message: str) -> NoReturn:
-        raise DemoSourcesError(f"{self.path}:{node.start_mark.line + 1}: {message}")
+    error = DemoSourcesError
 
 
 def load(path: Path, partner_ids: Collection[str]) -> list[DemoSource]:
@@ -88,7 +87,7 @@ def _source(reader: _Reader, node: Node, what: str, catalogs: Path,
     if missing:
         reader.fail(node, f"{what}: missing {', '.join(missing)}")
     value = {key: reader.text(child, what, key) for key, child in fields.items()}
-    if not partners._ID.fullmatch(value["name"]):  # CKAN's rule for names
+    if not partners.NAME.fullmatch(value["name"]):  # CKAN's rule for names
         reader.fail(fields["name"], f"{what}: name must be 2-100 lowercase letters, digits, "
                                     f"- or _, got {value['name']!r}")
     if value["partner"] not in partner_ids:
