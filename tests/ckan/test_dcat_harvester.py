@@ -638,3 +638,35 @@ def test_names_spell_umlauts_as_the_portal_does(http_server: Server) -> None:
     harvest(source)
 
     assert datasets_of(source)[identifier(0)]["name"] == "luftqualitaet-in-nuernberg"
+
+
+@pytest.mark.usefixtures("partners")
+def test_duplicates_across_written_batches(http_server: Server,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from support.catalogs import EPOCH
+
+    from ckanext.twin.harvest import dcat_harvester
+    monkeypatch.setattr(dcat_harvester, "_FLUSH_EVERY", 2)  # every two objects written
+    newer = Options(identifiers={4: identifier(1)}, modified={4: datetime(2030, 1, 1, tzinfo=UTC)},
+                    titles={4: "Neuere Fassung"})
+    source = make_source(serve_catalog(http_server, 6, options=newer),
+                         conditional_requests=False)
+
+    first = harvest(source)
+
+    assert first["added"] == 5 and job_objects(first["job_id"]) == 5
+    assert datasets_of(source)[identifier(1)]["title"] == "Neuere Fassung"
+    # Next run: an older, different copy of dataset 5 comes first; the unchanged original
+    # after it wins, so the copy's queued object is dropped and nothing is written.
+    older = Options(identifiers={0: identifier(5), 4: identifier(1)},
+                    modified={0: EPOCH - timedelta(days=1), 4: datetime(2030, 1, 1, tzinfo=UTC)},
+                    titles={0: "Alte Kopie", 4: "Neuere Fassung"})
+    serve_catalog(http_server, 6, options=older)
+
+    second = harvest(source)
+
+    assert (second["added"], second["updated"], second["withdrawn"]) == (0, 0, 1)  # dataset 0
+    assert job_objects(second["job_id"]) == 1  # only the withdrawal
+    assert datasets_of(source)[identifier(5)]["title"] != "Alte Kopie"

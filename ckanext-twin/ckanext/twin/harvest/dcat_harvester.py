@@ -93,25 +93,20 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         result = collect(source.url, config.limits(), self._catalog_state(source.id, config),
                          max_pages=config.max_pages, max_duration=config.max_duration_s)
         base = config.fingerprint(partner)
-        pending: dict[str, HarvestObject] = {}
+        queued = _Queue(harvest_job)
         unchanged: set[str] = set()
         for record in result:
             mark = fingerprint(record, base)
             known = previous.get(record.key)
             if known is not None and known.fingerprint == mark:
                 unchanged.add(record.key)
-                stale = pending.pop(record.key, None)  # an older duplicate queued before
-                if stale is not None:
-                    model.Session.expunge(stale)
+                queued.drop(record.key)  # an older duplicate queued before
                 continue
             unchanged.discard(record.key)
-            self._queue(harvest_job, record, mark, pending)
-            if len(pending) % _FLUSH_EVERY == 0:
-                model.Session.flush()
+            queued.put(record, mark)
         unchanged |= {key for key in result.unchanged_keys if key in previous}
         lost = result.unchanged_keys - set(previous)
-        model.Session.flush()
-        ids = [obj.id for obj in pending.values()]
+        ids = queued.ids()
 
         plan = result.withdrawals(previous, config.max_withdrawal_share)
         for key in sorted(plan.withdraw):
@@ -142,7 +137,7 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
             warnings=result.warnings[:_MAX_STORED_WARNINGS], errors=errors))
         model.Session.commit()
         log.info("twin_dcat gather %s: %d pages, %d to import, %d unchanged, %d to withdraw, "
-                 "%d held", redact(source.url), result.pages, len(pending), len(unchanged),
+                 "%d held", redact(source.url), result.pages, len(ids), len(unchanged),
                  len(plan.withdraw), len(plan.held))
         return ids
 
@@ -158,20 +153,6 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         if last is None or not last.complete or _had_import_errors(last.job_id):
             return None
         return CatalogState.from_json(last.catalog_state)
-
-    def _queue(self, job: HarvestJob, record: Record, mark: str,
-               pending: dict[str, HarvestObject]) -> None:
-        """A harvest object for the record; a key seen again replaces the queued record.
-
-        The record's own warnings are in the run's row (``result.warnings``)."""
-        extras = [HarvestObjectExtra(key=store.FINGERPRINT, value=mark)]
-        obj = pending.get(record.key)
-        if obj is None:
-            obj = HarvestObject(guid=record.key, job=job)
-            model.Session.add(obj)
-            pending[record.key] = obj
-        obj.content = record.ntriples
-        obj.extras = extras  # replaces (and deletes) a duplicate's extras
 
     # -- fetch --------------------------------------------------------------------------
 
@@ -270,6 +251,50 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         self._save_object_error(f"record {harvest_object.guid}: {message}", harvest_object,
                                 "Import")
         return False
+
+
+class _Queue:
+    """The harvest objects a gather creates, written in batches and then let go of.
+
+    Only object ids stay in memory, so a gather's memory does not grow with the catalog's
+    size. A key put again (a newer duplicate) replaces the record of the object queued before.
+    """
+
+    def __init__(self, job: HarvestJob) -> None:
+        self.job = job
+        self._ids: dict[str, str] = {}  # record key -> object id, once written
+        self._batch: dict[str, HarvestObject] = {}
+
+    def put(self, record: Record, mark: str) -> None:
+        obj = self._batch.get(record.key)
+        if obj is None and record.key in self._ids:
+            obj = model.Session.get(HarvestObject, self._ids[record.key])
+        if obj is None:
+            obj = HarvestObject(guid=record.key, job=self.job)
+            model.Session.add(obj)
+        obj.content = record.ntriples
+        obj.extras = [HarvestObjectExtra(key=store.FINGERPRINT, value=mark)]
+        self._batch[record.key] = obj
+        if len(self._batch) >= _FLUSH_EVERY:
+            self._write()
+
+    def drop(self, key: str) -> None:
+        obj = self._batch.pop(key, None)
+        if obj is not None:
+            model.Session.expunge(obj)
+        if key in self._ids:  # its extras go with it (delete-orphan)
+            model.Session.delete(model.Session.get(HarvestObject, self._ids.pop(key)))
+
+    def ids(self) -> list[str]:
+        self._write()
+        return list(self._ids.values())
+
+    def _write(self) -> None:
+        model.Session.flush()
+        for key, obj in self._batch.items():
+            self._ids[key] = obj.id
+            model.Session.expunge(obj)  # and its extras (cascade)
+        self._batch.clear()
 
 
 def _validation_message(error: tk.ValidationError) -> str:
