@@ -5,22 +5,20 @@
   object's: an unchanged dataset is not fetched, imported or written at all. Records that
   are gone become withdrawal objects, unless ``harvesters.safeguards`` holds them for a
   steward (incomplete walk, empty catalog, error page, too large a share);
-- fetch has nothing to do: the record travelled in the object;
-- import maps the record through the ``dcatap_de`` profile, lets the partner registry decide
-  owner, contributorID and publisher, passes the policy seam and writes through the action
-  API. It only ever touches datasets this source made (keyed by source and record key).
+  Changed records travel in batches (``batches``): one leader object per batch;
+- fetch has nothing to do: the records travelled in the object;
+- import (``importer``) maps each record through the ``dcatap_de`` profile, lets the
+  partner registry decide owner, contributorID and publisher, passes the policy seam and
+  writes through the action API. It only ever touches datasets this source made (keyed by
+  source and record key).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import uuid
 from typing import Any
 
 import ckan.plugins as p
-import sqlalchemy as sa
-import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.interfaces import IHarvester
@@ -31,8 +29,8 @@ from harvesters.dcat.harvest import CatalogState, collect
 from harvesters.dcat.records import Record
 from harvesters.fetch import redact
 
-from ckanext.twin import policy
-from ckanext.twin.harvest import identity, mapping, store
+from ckanext.twin.harvest import batches, store
+from ckanext.twin.harvest.importer import RecordImporter, RecordRefused, refuse
 from ckanext.twin.harvest.source_config import SourceConfig, SourceConfigError, parse
 from ckanext.twin.logic.partners import registry
 from ckanext.twin.partners import Partner, PartnerFileError
@@ -41,7 +39,6 @@ log = logging.getLogger(__name__)
 
 # Bump when the mapping changes what a record becomes: every record is then imported again.
 MAPPING_VERSION = "1"
-_FLUSH_EVERY = 200
 _MAX_STORED_WARNINGS = 500
 
 
@@ -93,7 +90,7 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         result = collect(source.url, config.limits(), self._catalog_state(source.id, config),
                          max_pages=config.max_pages, max_duration=config.max_duration_s)
         base = config.fingerprint(partner)
-        queued = _Queue(harvest_job)
+        queued = batches.BatchWriter(harvest_job, config.import_batch_size)
         unchanged: set[str] = set()
         for record in result:
             mark = fingerprint(record, base)
@@ -107,6 +104,7 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         unchanged |= {key for key in result.unchanged_keys if key in previous}
         lost = result.unchanged_keys - set(previous)
         ids = queued.ids()
+        to_import = len(queued)
 
         plan = result.withdrawals(previous, config.max_withdrawal_share)
         for key in sorted(plan.withdraw):
@@ -132,12 +130,13 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         store.save_run(store.Run(
             job_id=harvest_job.id, source_id=source.id, complete=result.complete and not lost,
             pages=result.pages, catalog_state=result.state.to_json(),
-            unchanged=len(unchanged), duplicates=result.duplicates,
+            unchanged=len(unchanged), queued=to_import + len(plan.withdraw),
+            duplicates=result.duplicates,
             held_keys=sorted(plan.held), hold_reason=plan.reason,
             warnings=result.warnings[:_MAX_STORED_WARNINGS], errors=errors))
         model.Session.commit()
         log.info("twin_dcat gather %s: %d pages, %d to import, %d unchanged, %d to withdraw, "
-                 "%d held", redact(source.url), result.pages, len(ids), len(unchanged),
+                 "%d held", redact(source.url), result.pages, to_import, len(unchanged),
                  len(plan.withdraw), len(plan.held))
         return ids
 
@@ -162,148 +161,48 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
     # -- import -------------------------------------------------------------------------
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
-        key = harvest_object.guid
+        """Import the leader's batch: the other records first, each into an object of its
+        own, then the leader's record into the leader (the stock stages finish it)."""
         if _extra(harvest_object, store.STATUS) == "delete":
-            return self._withdraw(harvest_object)
+            importer = self._importer(harvest_object)
+            if isinstance(importer, str):
+                return self._fail(harvest_object, importer)
+            importer.withdraw(harvest_object)
+            return True
+        importer = self._importer(harvest_object)
+        if isinstance(importer, str):
+            return self._fail(harvest_object, importer)
+        leader, *followers = batches.loads(harvest_object.content)
+        for entry in followers:
+            if entry.ntriples is not None:
+                importer.import_follower(harvest_object, entry.key, entry.ntriples,
+                                         entry.fingerprint)
+        harvest_object.content = leader.ntriples  # the leader keeps only its own record
+        if leader.ntriples is None:
+            return "unchanged"  # its newer duplicate was unchanged
+        try:
+            importer.import_record(harvest_object, leader.ntriples, leader.fingerprint)
+        except RecordRefused as refused:
+            return self._fail(harvest_object, str(refused))
+        return True
+
+    def _importer(self, harvest_object: HarvestObject) -> RecordImporter | str:
         try:
             config, partner, partners = self._source(harvest_object.source)
         except (SourceConfigError, PartnerFileError) as error:
-            return self._fail(harvest_object, f"source configuration: {error}")
-        try:
-            dataset = mapping.to_dataset(harvest_object.content or "")
-        except mapping.RecordError as error:
-            return self._fail(harvest_object, str(error))
-        warnings = identity.apply_partner(dataset, partner, partners.values())
-        if not dataset.get("license_id"):
-            dataset["license_id"] = config.default_license
-            warnings.append(f"no licence URI on the dataset or its distributions; recorded "
-                            f"as {config.default_license} (source setting default_license)")
-        dataset = policy.admit(dataset, partner)
-        context: dict[str, Any] = {"user": self._get_user_name(), "ignore_auth": True,
-                                   "return_id_only": True, "twin_vocabulary_warnings": []}
-        package_id = store.last_package_id(harvest_object.harvest_source_id, key)
-        existing = model.Package.get(package_id) if package_id else None
-        package_id = existing.id if existing is not None else str(uuid.uuid4())
-        # The object is linked first: indexing reads the dataset's source from it.
-        self._make_current(harvest_object, package_id)
-        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
-        model.Session.flush()
-        try:
-            if existing is not None:
-                self._prepare_update(dataset, existing)
-                tk.get_action("package_update")(context, dataset)
-            else:
-                dataset["id"] = package_id
-                dataset["name"] = identity.dataset_name(dataset.get("title"),
-                                                        harvest_object.harvest_source_id, key)
-                tk.get_action("package_create")(context, dataset)
-        except tk.ValidationError as error:
-            model.Session.rollback()
-            return self._fail(harvest_object, _validation_message(error))
-        warnings += context["twin_vocabulary_warnings"]
-        if warnings:
-            harvest_object.extras.append(HarvestObjectExtra(
-                key=store.WARNINGS, value=json.dumps(list(dict.fromkeys(warnings)))))
-        harvest_object.add()
-        model.Session.commit()
-        return True
-
-    def _prepare_update(self, dataset: dict[str, Any], existing: model.Package) -> None:
-        """Keep the dataset's id and name, its resources' ids (matched by URI), revive it."""
-        dataset["id"], dataset["name"], dataset["state"] = existing.id, existing.name, "active"
-        by_uri = {}
-        for resource in existing.resources:
-            uri = resource.extras.get("uri")
-            if uri:
-                by_uri[uri] = resource.id
-        for resource in dataset.get("resources", []):
-            if resource.get("uri") in by_uri:
-                resource["id"] = by_uri[resource["uri"]]
-
-    def _make_current(self, harvest_object: HarvestObject, package_id: str) -> None:
-        model.Session.query(HarvestObject).filter(
-            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
-            HarvestObject.guid == harvest_object.guid,
-            HarvestObject.id != harvest_object.id,
-            HarvestObject.current.is_(True)).update({"current": False},
-                                                    synchronize_session=False)
-        harvest_object.package_id = package_id
-        harvest_object.current = True
-
-    def _withdraw(self, harvest_object: HarvestObject) -> bool:
-        """Withdraw (delete) a dataset this source made and no longer lists."""
-        context = {"user": self._get_user_name(), "ignore_auth": True}
-        try:
-            tk.get_action("package_delete")(context, {"id": harvest_object.package_id})
-        except tk.ObjectNotFound:
-            log.info("dataset %s of record %s is gone already", harvest_object.package_id,
-                     harvest_object.guid)
-        model.Session.query(HarvestObject).filter(
-            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
-            HarvestObject.guid == harvest_object.guid).update({"current": False},
-                                                              synchronize_session=False)
-        harvest_object.current = False
-        harvest_object.add()
-        model.Session.commit()
-        return True
+            return f"source configuration: {error}"
+        return RecordImporter(harvest_object.harvest_source_id, config, partner, partners,
+                              self._get_user_name())
 
     def _fail(self, harvest_object: HarvestObject, message: str) -> bool:
-        self._save_object_error(f"record {harvest_object.guid}: {message}", harvest_object,
-                                "Import")
+        refuse(harvest_object, message)
+        model.Session.commit()
         return False
 
 
-class _Queue:
-    """The harvest objects a gather creates, written in batches and then let go of.
-
-    Only object ids stay in memory, so a gather's memory does not grow with the catalog's
-    size. A key put again (a newer duplicate) replaces the record of the object queued before.
-    """
-
-    def __init__(self, job: HarvestJob) -> None:
-        self.job = job
-        self._ids: dict[str, str] = {}  # record key -> object id, once written
-        self._batch: dict[str, HarvestObject] = {}
-
-    def put(self, record: Record, mark: str) -> None:
-        obj = self._batch.get(record.key)
-        if obj is None and record.key in self._ids:
-            obj = model.Session.get(HarvestObject, self._ids[record.key])
-        if obj is None:
-            obj = HarvestObject(guid=record.key, job=self.job)
-            model.Session.add(obj)
-        obj.content = record.ntriples
-        obj.extras = [HarvestObjectExtra(key=store.FINGERPRINT, value=mark)]
-        self._batch[record.key] = obj
-        if len(self._batch) >= _FLUSH_EVERY:
-            self._write()
-
-    def drop(self, key: str) -> None:
-        obj = self._batch.pop(key, None)
-        if obj is not None:
-            model.Session.expunge(obj)
-        if key in self._ids:  # its extras go with it (delete-orphan)
-            model.Session.delete(model.Session.get(HarvestObject, self._ids.pop(key)))
-
-    def ids(self) -> list[str]:
-        self._write()
-        return list(self._ids.values())
-
-    def _write(self) -> None:
-        model.Session.flush()
-        for key, obj in self._batch.items():
-            self._ids[key] = obj.id
-            model.Session.expunge(obj)  # and its extras (cascade)
-        self._batch.clear()
-
-
-def _validation_message(error: tk.ValidationError) -> str:
-    summary = error.error_summary or {}
-    details = "; ".join(f"{field}: {text}" for field, text in summary.items())
-    return f"CKAN refused the dataset: {details or error.error_dict}"
-
-
 def _extra(harvest_object: HarvestObject, key: str) -> str | None:
+    if harvest_object.content is not None:  # withdrawals carry no content: skip the query
+        return None
     return next((e.value for e in harvest_object.extras if e.key == key), None)
 
 

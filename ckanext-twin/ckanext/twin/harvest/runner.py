@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from ckanext.twin.harvest import report
+from ckanext.twin.harvest import report, store
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
+def _finished(job_id: str) -> int:
+    return model.Session.query(HarvestObject.id).filter(
+        HarvestObject.harvest_job_id == job_id,
+        HarvestObject.state.in_(("COMPLETE", "ERROR"))).count()
+
+
 def run(source_id: str, context: dict[str, Any], say: Callable[[str], None],
         every: float = 1.0) -> dict[str, Any]:
     """Gather, then fetch and import every object, then close the job; its report."""
@@ -62,14 +69,16 @@ def run(source_id: str, context: dict[str, Any], say: Callable[[str], None],
     started = time.monotonic()
     ids = queue.gather_stage(harvester, job)
     ids = ids if isinstance(ids, list) else []
-    say(f"gathered in {time.monotonic() - started:.1f} s: {len(ids)} records to import "
-        "or withdraw")
+    run_row = store.get_run(job.id)
+    total = run_row.queued if run_row else len(ids)  # objects may carry batches of records
+    say(f"gathered in {time.monotonic() - started:.1f} s: {total} records to import or "
+        "withdraw")
     started = last = time.monotonic()
     for number, object_id in enumerate(ids, 1):
         queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
         now = time.monotonic()
         if now - last >= every or number == len(ids):
-            say(Progress(number, len(ids), now - started).line())
+            say(Progress(_finished(job.id), total, now - started).line())
             last = now
     tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source["id"]})
     return {"source": source["name"], "status": HarvestJob.get(job.id).status,

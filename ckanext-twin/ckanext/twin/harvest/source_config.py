@@ -41,6 +41,7 @@ class SourceConfig:
     timeout_s: float = 30.0
     max_withdrawal_share: float = DEFAULT_MAX_SHARE
     conditional_requests: bool = True
+    import_batch_size: int = 100  # records one harvest object carries to the import stage
     # For datasets whose payload names no licence URI (as GovData's harvester does):
     # no licence given means no rights granted.
     default_license: str = DEFAULT_LICENSE
@@ -63,6 +64,7 @@ _NUMBERS: dict[str, tuple[type, float, float | None]] = {
     "max_duration_s": (float, 1, None),
     "timeout_s": (float, 1, None),
     "max_withdrawal_share": (float, 0, 1),
+    "import_batch_size": (int, 1, 1000),
 }
 
 

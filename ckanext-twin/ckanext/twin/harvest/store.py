@@ -36,6 +36,7 @@ _DDL = (
       pages integer NOT NULL DEFAULT 0,
       catalog_state text,
       unchanged integer NOT NULL DEFAULT 0,
+      queued integer NOT NULL DEFAULT 0,
       duplicates integer NOT NULL DEFAULT 0,
       held_keys jsonb NOT NULL DEFAULT '[]',
       hold_reason text,
@@ -46,6 +47,7 @@ _DDL = (
     )
     """,
     f"CREATE INDEX IF NOT EXISTS {TABLE}_source_idx ON {TABLE} (source_id, created)",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS queued integer NOT NULL DEFAULT 0",
 )
 _ready: set[str] = set()
 _lock = threading.Lock()
@@ -82,6 +84,7 @@ class Run:
     pages: int = 0
     catalog_state: str | None = None
     unchanged: int = 0
+    queued: int = 0  # records to import plus datasets to withdraw
     duplicates: int = 0
     held_keys: list[str] = field(default_factory=list)
     hold_reason: str | None = None
@@ -117,16 +120,18 @@ def save_run(run: Run) -> None:
     ensure_schema()
     model.Session.execute(sa.text(f"""
         INSERT INTO {TABLE} (job_id, source_id, complete, pages, catalog_state, unchanged,
-                             duplicates, held_keys, hold_reason, warnings, errors)
+                             queued, duplicates, held_keys, hold_reason, warnings, errors)
         VALUES (:job_id, :source_id, :complete, :pages, :catalog_state, :unchanged,
-                :duplicates, :held_keys, :hold_reason, :warnings, :errors)
+                :queued, :duplicates, :held_keys, :hold_reason, :warnings, :errors)
         ON CONFLICT (job_id) DO UPDATE SET complete = excluded.complete,
           pages = excluded.pages, catalog_state = excluded.catalog_state,
-          unchanged = excluded.unchanged, duplicates = excluded.duplicates,
+          unchanged = excluded.unchanged, queued = excluded.queued,
+          duplicates = excluded.duplicates,
           held_keys = excluded.held_keys, hold_reason = excluded.hold_reason,
           warnings = excluded.warnings, errors = excluded.errors"""),
         {"job_id": run.job_id, "source_id": run.source_id, "complete": run.complete,
          "pages": run.pages, "catalog_state": run.catalog_state, "unchanged": run.unchanged,
+         "queued": run.queued,
          "duplicates": run.duplicates, "held_keys": json.dumps(run.held_keys),
          "hold_reason": run.hold_reason, "warnings": json.dumps(run.warnings),
          "errors": json.dumps(run.errors)})
@@ -135,6 +140,7 @@ def save_run(run: Run) -> None:
 def _run(row: Any) -> Run:
     return Run(job_id=row.job_id, source_id=row.source_id, complete=row.complete,
                pages=row.pages, catalog_state=row.catalog_state, unchanged=row.unchanged,
+               queued=row.queued,
                duplicates=row.duplicates, held_keys=list(row.held_keys),
                hold_reason=row.hold_reason, warnings=list(row.warnings),
                errors=list(row.errors), created=row.created, released_at=row.released_at,
