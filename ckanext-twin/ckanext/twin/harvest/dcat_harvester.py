@@ -173,15 +173,18 @@ class TwinDCATHarvester(HarvesterBase, p.SingletonPlugin):
         if isinstance(importer, str):
             return self._fail(harvest_object, importer)
         leader, *followers = batches.loads(harvest_object.content)
+        known = store.known_keys(harvest_object.harvest_source_id,
+                                 [harvest_object.guid] + [entry.key for entry in followers])
         for entry in followers:
             if entry.ntriples is not None:
                 importer.import_follower(harvest_object, entry.key, entry.ntriples,
-                                         entry.fingerprint)
+                                         entry.fingerprint, known.get(entry.key))
         harvest_object.content = leader.ntriples  # the leader keeps only its own record
         if leader.ntriples is None:
             return "unchanged"  # its newer duplicate was unchanged
         try:
-            importer.import_record(harvest_object, leader.ntriples, leader.fingerprint)
+            importer.import_record(harvest_object, leader.ntriples, leader.fingerprint,
+                                   known.get(harvest_object.guid))
         except RecordRefused as refused:
             return self._fail(harvest_object, str(refused))
         return True

@@ -38,11 +38,13 @@ class RecordImporter:
     partners: dict[str, Partner]
     user: str
 
-    def import_record(self, harvest_object: HarvestObject, ntriples: str,
-                      fingerprint: str) -> str:
+    def import_record(self, harvest_object: HarvestObject, ntriples: str, fingerprint: str,
+                      known: store.Known | None, finish: bool = False) -> str:
         """Write the record; "added" or "updated", or :class:`RecordRefused`.
 
-        Commits on success; on refusal the session is rolled back (the object included).
+        ``known``: what the source has for the key (``store.known_keys``). ``finish``: also
+        complete the object as the stock stages would, in the same commit. Commits on
+        success; on refusal the session is rolled back (the object included).
         """
         try:
             dataset = mapping.to_dataset(ntriples)
@@ -57,11 +59,16 @@ class RecordImporter:
         dataset = policy.admit(dataset, self.partner)
         context: dict[str, Any] = {"user": self.user, "ignore_auth": True,
                                    "return_id_only": True, "twin_vocabulary_warnings": []}
-        package_id = store.last_package_id(self.source_id, harvest_object.guid)
-        existing = model.Package.get(package_id) if package_id else None
+        existing = model.Package.get(known.package_id) if known and known.package_id else None
         package_id = existing.id if existing is not None else str(uuid.uuid4())
-        self._make_current(harvest_object, package_id)
+        if known is not None and known.has_current:
+            _not_current(self.source_id, harvest_object.guid, keep=harvest_object.id)
+        harvest_object.package_id, harvest_object.current = package_id, True
         harvest_object.extras = [HarvestObjectExtra(key=store.FINGERPRINT, value=fingerprint)]
+        status = "updated" if existing is not None else "added"
+        if finish:  # written by the action's own commit
+            harvest_object.state, harvest_object.report_status = "COMPLETE", status
+            harvest_object.import_finished = datetime.datetime.utcnow()
         model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
         model.Session.flush()
         try:
@@ -80,11 +87,11 @@ class RecordImporter:
         if warnings:
             harvest_object.extras.append(HarvestObjectExtra(
                 key=store.WARNINGS, value=json.dumps(list(dict.fromkeys(warnings)))))
-        model.Session.commit()
-        return "updated" if existing is not None else "added"
+            model.Session.commit()
+        return status
 
     def import_follower(self, leader: HarvestObject, key: str, ntriples: str,
-                        fingerprint: str) -> None:
+                        fingerprint: str, known: store.Known | None) -> None:
         """A record of the leader's batch, into a harvest object of its own, finished as the
         stock stages finish one (state, report status, times)."""
         started = datetime.datetime.utcnow()
@@ -93,18 +100,16 @@ class RecordImporter:
                                        fetch_finished=started, import_started=started)
         model.Session.add(harvest_object)
         try:
-            status = self.import_record(harvest_object, ntriples, fingerprint)
+            self.import_record(harvest_object, ntriples, fingerprint, known, finish=True)
         except RecordRefused as refused:
             harvest_object = HarvestObject(guid=key, job=leader.job, content=ntriples,
                                            fetch_started=started, fetch_finished=started,
-                                           import_started=started)
+                                           import_started=started, state="ERROR",
+                                           report_status="errored",
+                                           import_finished=datetime.datetime.utcnow())
             model.Session.add(harvest_object)
             refuse(harvest_object, str(refused))
-            status = "errored"
-        harvest_object.state = "ERROR" if status == "errored" else "COMPLETE"
-        harvest_object.report_status = status
-        harvest_object.import_finished = datetime.datetime.utcnow()
-        model.Session.commit()
+            model.Session.commit()
 
     def withdraw(self, harvest_object: HarvestObject) -> None:
         """Withdraw (delete) a dataset this source made and no longer lists."""
@@ -117,11 +122,6 @@ class RecordImporter:
         harvest_object.current = False
         model.Session.add(harvest_object)
         model.Session.commit()
-
-    def _make_current(self, harvest_object: HarvestObject, package_id: str) -> None:
-        _not_current(self.source_id, harvest_object.guid, keep=harvest_object.id)
-        harvest_object.package_id = package_id
-        harvest_object.current = True
 
 
 def refuse(harvest_object: HarvestObject, message: str) -> None:

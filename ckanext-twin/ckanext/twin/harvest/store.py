@@ -107,13 +107,26 @@ def current_objects(source_id: str) -> dict[str, Harvested]:
             for guid, object_id, package_id, fingerprint in rows}
 
 
-def last_package_id(source_id: str, key: str) -> str | None:
-    """The dataset this source last made for ``key``, current or withdrawn since."""
-    return model.Session.execute(sa.text("""
-        SELECT package_id FROM harvest_object
-        WHERE harvest_source_id = :source AND guid = :key AND package_id IS NOT NULL
-        ORDER BY current DESC, import_finished DESC NULLS LAST, gathered DESC LIMIT 1"""),
-        {"source": source_id, "key": key}).scalar()
+@dataclass(frozen=True)
+class Known:
+    """What the source already has for a record key: its dataset (current or withdrawn)."""
+
+    package_id: str | None
+    has_current: bool
+
+
+def known_keys(source_id: str, keys: list[str]) -> dict[str, Known]:
+    """For each of ``keys`` the source has an object for: the dataset it last made (current
+    or withdrawn since) and whether an object is current. One query for a whole batch."""
+    rows = model.Session.execute(sa.text("""
+        SELECT DISTINCT ON (guid) guid, package_id,
+               bool_or(current) OVER (PARTITION BY guid) AS has_current
+        FROM harvest_object
+        WHERE harvest_source_id = :source AND guid = ANY(:keys)
+        ORDER BY guid, (package_id IS NOT NULL) DESC, current DESC,
+                 import_finished DESC NULLS LAST, gathered DESC"""),
+        {"source": source_id, "keys": keys})
+    return {guid: Known(package_id, has_current) for guid, package_id, has_current in rows}
 
 
 def save_run(run: Run) -> None:
