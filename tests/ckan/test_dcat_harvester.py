@@ -445,6 +445,7 @@ def test_source_configuration_errors_say_what_is_wrong(config: str, message: str
                     url="http://127.0.0.1:1/catalog.ttl", source_type="twin_dcat",
                     owner_org="garching", config=config)
     assert message in " ".join(error.value.error_dict["config"])
+    assert call_action("harvest_source_list") == []  # nothing half-created
 
 
 @pytest.mark.usefixtures("partners")
