@@ -1,4 +1,4 @@
-"""The configuration of a ``twin_dcat`` harvest source: which partner, and what it may cost.
+"""The configuration of a partner harvest source: which partner, and what it may cost.
 
 Stewards type it as JSON into the source form (or the API). ckanext-harvest shows what
 ``parse`` raises next to the field, so every message names the key and what was expected.
@@ -45,6 +45,9 @@ class SourceConfig:
     # For datasets whose payload names no licence URI (as GovData's harvester does):
     # no licence given means no rights granted.
     default_license: str = DEFAULT_LICENSE
+    # CSW only: records per GetRecords page, and a CQL filter on the catalog's records.
+    page_size: int = 100
+    constraint: str | None = None
 
     def limits(self) -> FetchLimits:
         return FetchLimits(max_bytes=int(self.max_page_mb * MIB), timeout=self.timeout_s,
@@ -65,11 +68,17 @@ _NUMBERS: dict[str, tuple[type, float, float | None]] = {
     "timeout_s": (float, 1, None),
     "max_withdrawal_share": (float, 0, 1),
     "import_batch_size": (int, 1, 1000),
+    "page_size": (int, 1, 1000),
 }
+# Keys that only one protocol's harvester understands (``twin_dcat``, ``twin_csw``).
+_PROTOCOL_KEYS = {"dcat": {"conditional_requests"}, "csw": {"page_size", "constraint"}}
 
 
-def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
-    """The configuration in ``text`` (JSON), checked against the partner registry."""
+def parse(text: str | None, partners: dict[str, Partner], protocol: str = "dcat") -> SourceConfig:
+    """The configuration in ``text`` (JSON), checked against the partner registry.
+
+    ``protocol``: "dcat" or "csw"; each accepts its own keys besides the common ones.
+    """
     if not text or not text.strip():
         raise SourceConfigError(
             'the configuration must name the partner, e.g. {"partner": "garching"}; '
@@ -80,7 +89,9 @@ def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
         raise SourceConfigError(f"the configuration is not valid JSON: {error}") from error
     if not isinstance(data, dict):
         raise SourceConfigError("the configuration must be a JSON object ({...})")
-    known = {"partner", "allowed_hosts", "conditional_requests", "default_license", *_NUMBERS}
+    own = _PROTOCOL_KEYS[protocol]
+    others = set().union(*_PROTOCOL_KEYS.values()) - own
+    known = {"partner", "allowed_hosts", "default_license", *_NUMBERS, *own} - others
     unknown = sorted(set(data) - known)
     if unknown:
         raise SourceConfigError(f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
@@ -95,7 +106,7 @@ def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
                                 'e.g. ["127.0.0.1"]')
     values["allowed_hosts"] = tuple(h.strip() for h in hosts)
     for key, (kind, low, high) in _NUMBERS.items():
-        if key not in data:
+        if key not in data or key not in known:
             continue
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -110,6 +121,12 @@ def parse(text: str | None, partners: dict[str, Partner]) -> SourceConfig:
         if not isinstance(data["conditional_requests"], bool):
             raise SourceConfigError("'conditional_requests' must be true or false")
         values["conditional_requests"] = data["conditional_requests"]
+    if "constraint" in data:
+        constraint = data["constraint"]
+        if not isinstance(constraint, str) or not constraint.strip():
+            raise SourceConfigError("'constraint' must be a CQL filter as text, e.g. "
+                                    '"apiso:Subject LIKE \'%opendata%\'"')
+        values["constraint"] = constraint.strip()
     if "default_license" in data:
         licence = data["default_license"]
         uri = default_vocabularies().normalise("licenses", str(licence)) \
