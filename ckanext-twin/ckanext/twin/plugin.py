@@ -10,23 +10,33 @@ import ckan.plugins.toolkit as tk
 from ckanext.twin import cli, helpers
 from ckanext.twin.dcat import catalog, panel
 from ckanext.twin.logic import actions, auth, validators
-from ckanext.twin.search import backend
-from ckanext.twin.search.actions import package_search
+from ckanext.twin.search import backend, extent_map
+from ckanext.twin.search.actions import before_dataset_search, package_search
 
 
 @tk.blanket.config_declarations(str(Path(__file__).parent / "search" / "config_declaration.yaml"))
 class SearchPlugin(p.SingletonPlugin):
-    """``twin_search``: serves CKAN's dataset search from PostgreSQL (or Solr, by config)."""
+    """``twin_search``: serves CKAN's dataset search from PostgreSQL (or Solr, by config),
+    with spatial search (``ext_bbox``) and the extent map of the dataset page."""
 
     p.implements(p.IConfigurer)
     p.implements(p.IActions)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.ITemplateHelpers)
 
     def update_config(self, config: Any) -> None:
         # Runs before CKAN probes Solr's schema, so the probe is answered by our backend.
         backend.install()
+        extent_map.register_assets(config)
 
     def get_actions(self) -> dict[str, Any]:
         return {"package_search": package_search}
+
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        return before_dataset_search(search_params)
+
+    def get_helpers(self) -> dict[str, Any]:
+        return extent_map.get_helpers()
 
 
 @tk.blanket.config_declarations

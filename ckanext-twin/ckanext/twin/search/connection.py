@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 _UPSERT = sa.text(f"""
     INSERT INTO {schema.TABLE} (index_id, id, name, site_id, entity_type, state, capacity,
-        dataset_type, permission_labels, title, metadata_created, metadata_modified, doc, fields, texts, tsv, indexed_at)
+        dataset_type, permission_labels, title, metadata_created, metadata_modified, doc, fields,
+        texts, tsv, extent, indexed_at)
     VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :capacity, :dataset_type,
         :permission_labels, :title,
         CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
@@ -36,6 +37,7 @@ _UPSERT = sa.text(f"""
         setweight(to_tsvector('{translate.TS_CONFIG}', :wb), 'B') ||
         setweight(to_tsvector('{translate.TS_CONFIG}', :wc), 'C') ||
         setweight(to_tsvector('{translate.TS_CONFIG}', :wd), 'D'),
+        {schema.EXTENT_FROM_WKB.format(param=":extent")},
         now())
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
@@ -45,7 +47,7 @@ _UPSERT = sa.text(f"""
         metadata_created = EXCLUDED.metadata_created,
         metadata_modified = EXCLUDED.metadata_modified, doc = EXCLUDED.doc,
         fields = EXCLUDED.fields, texts = EXCLUDED.texts, tsv = EXCLUDED.tsv,
-        indexed_at = EXCLUDED.indexed_at
+        extent = EXCLUDED.extent, indexed_at = EXCLUDED.indexed_at
 """)
 
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ckanext.twin.search import fields as F
+from ckanext.twin.search.spatial import InvalidExtent, document_extent
 from ckanext.twin.search.text import fold_document
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,19 @@ class IndexRow:
     fields: str  # JSON: field -> list of strings, for exact matches, ranges and facets
     texts: str  # JSON: text field -> folded text, for field-scoped stemmed matches
     weighted: tuple[str, str, str, str]  # folded text for tsvector weights A, B, C, D
+    extent: str | None  # WKB (hex) of the dataset's extent in lon/lat, or None
+
+
+def extent_wkb(doc: dict[str, Any]) -> str | None:
+    """The document's extent for the ``extent`` column; a broken geometry is logged and
+    left out, so that it never stops the dataset from being indexed."""
+    try:
+        extent = document_extent(doc)
+    except InvalidExtent as error:
+        log.warning("Dataset %s (%s) indexed without extent: %s", doc.get("name"),
+                    doc.get("id"), error)
+        return None
+    return None if extent is None else extent.wkb_hex
 
 
 def _jsonable(value: Any) -> Any:
@@ -84,4 +101,5 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
         fields=json.dumps(field_values),
         texts=json.dumps(texts),
         weighted=tuple(fold_document(" ".join(weighted[w])) for w in "abcd"),
+        extent=extent_wkb(doc),
     )

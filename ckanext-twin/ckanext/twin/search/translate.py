@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 from ckanext.twin.search import datemath, lucene
 from ckanext.twin.search import fields as F
 from ckanext.twin.search.lucene import Bool, Exists, MatchAll, Node, Range, Term, UnsupportedQuery
+from ckanext.twin.search.spatial import GEOMETRY_FIELD, BBox
 from ckanext.twin.search.text import fold_query
 
 TS_CONFIG = "twin_german"
@@ -222,6 +223,8 @@ class Compiler:
             return self._range(node)
         if isinstance(node, Exists):
             _check_field(node.field)
+            if node.field == GEOMETRY_FIELD:
+                return "extent IS NOT NULL"
             if node.field in F.COLUMNS:
                 return f"{node.field} IS NOT NULL"
             if node.field in F.ARRAY_COLUMNS:
@@ -258,6 +261,8 @@ class Compiler:
 
     def _term(self, name: str, term: Term, rank: bool) -> str | None:
         _check_field(name)
+        if name == GEOMETRY_FIELD:
+            return self._intersects(term)
         if _is_text_target(name):
             if name in F.SUBSTRING_FIELDS:
                 return self._substring(F.SUBSTRING_FIELDS[name], term)
@@ -296,6 +301,21 @@ class Compiler:
         if name in F.COLUMNS:
             return f"{name} = {self.bind(value)}"
         return f"fields @> CAST({self.bind(json.dumps({name: [value]}))} AS jsonb)"
+
+    def _intersects(self, term: Term) -> str:
+        """Solr's spatial filter ``Intersects(ENVELOPE(minx, maxx, maxy, miny))``: datasets
+        whose extent meets the box, edges included; a dataset without extent never does."""
+        try:
+            box = BBox.from_intersects(term.text)
+        except ValueError as error:
+            raise UnsupportedQuery(str(error)) from None
+        corner = "postgis.ST_MakePoint(CAST({} AS double precision), CAST({} AS double precision))"
+        low = corner.format(self.bind(box.minx), self.bind(box.miny))
+        high = corner.format(self.bind(box.maxx), self.bind(box.maxy))
+        # The envelope of its diagonal: a point or a line for a flat box, where
+        # ST_MakeEnvelope would give a degenerate polygon that intersects nothing.
+        return (f"postgis.ST_Intersects(extent, postgis.ST_SetSRID("
+                f"postgis.ST_Envelope(postgis.ST_MakeLine({low}, {high})), 4326))")
 
     def _substring(self, column: str, term: Term) -> str:
         pattern = "%" + _like_pattern(term.text.replace("*", "")) + "%"
