@@ -11,12 +11,13 @@ help:
 	@echo "make test-ckan-search  CKAN's own search tests against the PostgreSQL backend"
 	@echo "make bench             run the benchmarks in bench/"
 
-# Debian packages, PostgreSQL and Redis, the twin role and databases, .venv.
+# Debian packages, PostgreSQL and Redis, the twin role and databases, .venv, .venv-pycsw.
 prerequisites:
 	@bash scripts/debian-packages.sh
 	@bash scripts/services.sh
 	@bash scripts/database.sh
 	@bash scripts/venv.sh
+	@bash scripts/pycsw.sh
 
 setup: prerequisites
 	@python3 scripts/render_config.py --only ckan

@@ -20,6 +20,9 @@ So every fetch here:
   watchdog shuts the socket down when the deadline passes);
 - supports conditional requests (``If-None-Match`` / ``If-Modified-Since`` → 304).
 
+``fetch`` GETs; ``post`` sends a body (a CSW GetRecords request) under the same guards, and
+follows only the redirects that keep the request a POST (307, 308).
+
 DNS rebinding (the host resolves to a public address when checked and to a private one when
 connected) is closed by the session ``guarded_session`` builds: its connections resolve the host
 themselves, check every address and connect to the checked address, while TLS (SNI,
@@ -59,9 +62,11 @@ MIB = 1024 * 1024
 CHUNK = 64 * 1024  # read and inflate in pieces of this size
 SCHEMES = ("http", "https")
 REDIRECTS = (301, 302, 303, 307, 308)
+KEEPS_METHOD = (307, 308)  # the redirects a POST may follow with its body
 USER_AGENT = "ckanext-twin-harvester/1.0 (+https://github.com/ckanext-twin)"
 RDF_ACCEPT = ("text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, "
               "application/n-triples;q=0.7, text/n3;q=0.5, application/xml;q=0.3, */*;q=0.1")
+XML_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.1"
 
 # Networks not caught by the ipaddress properties below (Python 3.11): shared address space
 # (RFC 6598) is neither private nor global, and IPv6 prefixes that embed an IPv4 address.
@@ -430,31 +435,60 @@ def fetch(url: str, limits: FetchLimits = DEFAULT_LIMITS, etag: str | None = Non
     sentence; nothing is sent to a refused address. Without ``session``, a fresh
     ``guarded_session(limits)`` is used and closed.
     """
+    return _guarded(url, limits, session, etag, last_modified, accept, None)
+
+
+@dataclass(frozen=True)
+class _Body:
+    """What a POST sends."""
+
+    data: bytes
+    content_type: str
+
+
+def post(url: str, body: bytes, content_type: str, limits: FetchLimits = DEFAULT_LIMITS,
+         session: requests.Session | None = None, *, accept: str = XML_ACCEPT) -> Response:
+    """POSTs ``body`` (of ``content_type``) to ``url`` under the same guards as ``fetch``:
+    checked addresses, ``limits`` on size and time, one checked hop per redirect.
+
+    A 307 or 308 redirect is followed with the same body; 301, 302 and 303 would turn the
+    POST into a GET (as browsers do) and raise ``FetchError`` naming the new location, for an
+    operator to put into the source's configuration.
+    """
+    return _guarded(url, limits, session, None, None, accept, _Body(body, content_type))
+
+
+def _guarded(url: str, limits: FetchLimits, session: requests.Session | None,
+             etag: str | None, last_modified: str | None, accept: str,
+             body: _Body | None) -> Response:
     own = session is None
     session = session or guarded_session(limits)
     try:
         with _watching(time.monotonic() + limits.deadline) as watchdog:
-            return _fetch(url, limits, etag, last_modified, session, accept, watchdog)
+            return _fetch(url, limits, etag, last_modified, session, accept, watchdog, body)
     finally:
         if own:
             session.close()
 
 
 def _fetch(url: str, limits: FetchLimits, etag: str | None, last_modified: str | None,
-           session: requests.Session, accept: str, watchdog: _Watchdog) -> Response:
+           session: requests.Session, accept: str, watchdog: _Watchdog,
+           body: _Body | None = None) -> Response:
     try:
         origin = check_url(url, limits)
     except URLRefused as error:
         raise FetchError(url, f"refused ({error})") from None
     headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT,
                "Connection": "close"}
+    if body is not None:
+        headers["Content-Type"] = body.content_type
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current, history = url, list[str]()
     while True:
-        response = _request(session, url, current, headers, limits, watchdog)
+        response = _request(session, url, current, headers, limits, watchdog, body)
         try:
             if response.status_code in REDIRECTS:
                 if len(history) >= limits.max_redirects:
@@ -465,6 +499,11 @@ def _fetch(url: str, limits: FetchLimits, etag: str | None, last_modified: str |
                                           "Location", response.status_code)
                 target = urljoin(current, location.strip())
                 _check_redirect(url, current, target, origin, limits)
+                if body is not None and response.status_code not in KEEPS_METHOD:
+                    raise FetchError(url, f"HTTP {response.status_code} redirect to "
+                                          f"{redact(target)}: following it would turn the POST "
+                                          "into a GET; use that URL instead",
+                                     response.status_code)
                 history.append(current)
                 current = target
                 continue
@@ -489,14 +528,16 @@ def _check_redirect(url: str, current: str, target: str, origin: str,
 
 
 def _request(session: requests.Session, url: str, current: str, headers: dict[str, str],
-             limits: FetchLimits, watchdog: _Watchdog) -> requests.Response:
+             limits: FetchLimits, watchdog: _Watchdog,
+             body: _Body | None = None) -> requests.Response:
     remaining = watchdog.remaining()
     if remaining <= 0:
         raise FetchError(url, _deadline_reason(limits))
     wait = min(limits.timeout, remaining)
     try:
-        response = session.get(current, headers=headers, timeout=(wait, wait), stream=True,
-                               allow_redirects=False)
+        response = session.request("GET" if body is None else "POST", current,
+                                   data=None if body is None else body.data, headers=headers,
+                                   timeout=(wait, wait), stream=True, allow_redirects=False)
     except requests.RequestException as error:
         raise FetchError(url, _describe(error, limits, watchdog, current)) from None
     watchdog.watch(_socket(response))

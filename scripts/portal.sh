@@ -2,8 +2,8 @@
 # The portal's life cycle, on the rendered config/ckan.ini:
 #   init     preflight, database schema (CKAN and plugins), demo sysadmin, partner organizations,
 #            demo datasets, demo harvest sources of the partners' demo catalogs, harvested
-#   serve    the web app, the harvest gather and fetch consumers, the harvest scheduler and
-#            the demo catalogs, in the foreground
+#   serve    the web app, the harvest gather and fetch consumers, the harvest scheduler, the
+#            demo catalogs and the demo CSW, in the foreground
 #   test-db  the schema of the test database (config/test.ini)
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -40,31 +40,42 @@ init() {
     demo_harvest
 }
 
-# The partners' demo catalogs, harvested now so a newcomer sees a federated catalog at once.
-# Their server runs only for the harvest (serve starts its own); ckan and die exit the script
-# on failure, so an EXIT trap stops it then.
+# The partners' demo catalogs and demo CSW, harvested now so a newcomer sees a federated
+# catalog at once. Their servers run only for the harvest (serve starts its own); ckan and die
+# exit the script on failure, so an EXIT trap stops them then.
 demo_harvest() {
-    local port url
+    local port url csw_port csw_url
     port=$(setting TWIN_DEMO_CATALOG_PORT)
     url="http://127.0.0.1:$port"
+    csw_port=$(setting TWIN_DEMO_CSW_PORT)
+    csw_url="http://127.0.0.1:$csw_port/csw"
     say "demo partner catalogs from config/sources/catalogs on $url"
     demo_catalogs "$port" &
     catalogs=$!  # global: the EXIT trap runs after this function
-    trap 'kill "$catalogs" 2>/dev/null || true' EXIT
-    local deadline=$((SECONDS + 20))
-    until answers "$url/"; do
-        kill -0 "$catalogs" 2>/dev/null || die "the demo catalog server did not start (see above)"
-        ((SECONDS < deadline)) || die "the demo catalogs did not answer on $url within 20 s"
-        sleep 0.2
-    done
+    say "demo CSW (pycsw) with the ISO records of config/sources/csw on $csw_url"
+    demo_csw "$csw_port" &
+    csw=$!  # global, as catalogs
+    trap 'kill "$catalogs" "$csw" 2>/dev/null || true' EXIT
+    wait_for "$catalogs" "the demo catalogs" "$url/" 20
+    wait_for "$csw" "the demo CSW" "$csw_url?service=CSW&version=2.0.2&request=GetCapabilities" 60
     say "demo harvest sources from config/sources/demo.yaml (ckan twin harvest demo-sources)"
     ckan twin harvest demo-sources
     say "harvesting every active harvest source (ckan twin harvest run --all)"
     ckan twin harvest run --all
-    # Stopped and waited for here, not at exit: serve binds the same port right after.
-    kill "$catalogs"
-    wait "$catalogs" || true
+    # Stopped and waited for here, not at exit: serve binds the same ports right after.
+    kill "$catalogs" "$csw"
+    wait "$catalogs" "$csw" || true
     trap - EXIT
+}
+
+# Waits until the server $1 (a pid) answers on $3, for at most $4 seconds.
+wait_for() {
+    local pid=$1 what=$2 url=$3 deadline=$((SECONDS + $4))
+    until answers "$url"; do
+        kill -0 "$pid" 2>/dev/null || die "$what did not start (see above)"
+        ((SECONDS < deadline)) || die "$what did not answer on ${url%%\?*} within $4 s"
+        sleep 0.2
+    done
 }
 
 # Only ever run in the background: exec makes the server the process whose id the caller
@@ -72,6 +83,14 @@ demo_harvest() {
 demo_catalogs() {
     exec .venv/bin/python -m ckanext.twin.demo_catalogs --port "$1" \
         --directory config/sources/catalogs
+}
+
+# pycsw 2.6.2 (.venv-pycsw, scripts/pycsw.sh) serving the partners' demo ISO records on
+# http://127.0.0.1:$1/csw; its SQLite repository in var/ is re-used while the records stay
+# the same. Only its "ready" line goes to /dev/null. Run in the background only, as above.
+demo_csw() {
+    exec .venv-pycsw/bin/python scripts/pycsw_server.py --port "$1" \
+        --records config/sources/csw --database var/pycsw/demo-csw.sqlite >/dev/null
 }
 
 # ckanext-harvest marks a job finished, and starts the jobs of scheduled sources, only when
@@ -147,16 +166,17 @@ all_alive() {
 }
 
 serve() {
-    local port site_url local_url demo_port dead status=0
+    local port site_url local_url demo_port csw_port dead status=0
     port=$(setting TWIN_PORT)
     demo_port=$(setting TWIN_DEMO_CATALOG_PORT)
+    csw_port=$(setting TWIN_DEMO_CSW_PORT)
     site_url=$(setting TWIN_SITE_URL)
     local_url="http://127.0.0.1:$port"
     trap 'say "stopping"; stop; exit 130' INT
     trap 'say "stopping"; stop; exit 143' TERM
 
     say "starting the web app on $local_url, the harvest gather and fetch consumers, the" \
-        "harvest scheduler and the demo catalogs"
+        "harvest scheduler, the demo catalogs and the demo CSW"
     # The program itself, not the ckan function: a function would run in a subshell, and
     # the signals from stop() would reach that subshell instead of CKAN.
     # -r: no reloader process, so the signals reach the server itself;
@@ -165,10 +185,11 @@ serve() {
     start gather-consumer .venv/bin/ckan -c "$ini" harvester gather-consumer
     start fetch-consumer .venv/bin/ckan -c "$ini" harvester fetch-consumer
     # Functions, yet stopped the same way: the scheduler's trap ends its subshell on SIGTERM,
-    # and the catalog server replaces its subshell (exec).
+    # and the catalog and CSW servers replace their subshells (exec).
     start harvest-scheduler harvest_scheduler
     if [[ "$(setting TWIN_DEMO)" == "true" ]]; then
         start demo-catalogs demo_catalogs "$demo_port"
+        start demo-csw demo_csw "$csw_port"
     fi
 
     local deadline=$((SECONDS + 120))
@@ -182,7 +203,10 @@ serve() {
     done
     if all_alive; then
         say "ready: $local_url (site URL $site_url, API $local_url/api/3/action/status_show)"
-        say "demo partner catalogs (harvest sources): http://127.0.0.1:$demo_port/"
+        if [[ "$(setting TWIN_DEMO)" == "true" ]]; then
+            say "demo partner catalogs (harvest sources): http://127.0.0.1:$demo_port/ and" \
+                "the demo CSW http://127.0.0.1:$csw_port/csw"
+        fi
         say "demo sysadmin login: config/demo-credentials.txt; Ctrl-C stops the portal"
     fi
 

@@ -38,6 +38,8 @@ DEFAULTS = {
                     "twin_harvest twin_dcat_harvester",
     # The demo partner catalogs that `make run` harvests (python -m ckanext.twin.demo_catalogs).
     "TWIN_DEMO_CATALOG_PORT": "5099",
+    # The demo CSW (pycsw, scripts/pycsw_server.py) with the partners' ISO records.
+    "TWIN_DEMO_CSW_PORT": "5098",
     # "false" leaves out the demo datasets and the demo harvest (production, docker/).
     "TWIN_DEMO": "true",
     "TWIN_STORAGE_PATH": str(ROOT / "var" / "storage"),

@@ -1,10 +1,13 @@
 """Fixtures shared by the whole suite (CKAN's pytest plugin provides the rest)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
+from support import pycsw
 from support.servers import Server, serve
 
 
@@ -27,3 +30,21 @@ def http_server() -> Iterator[Server]:
     """A scripted HTTP server on 127.0.0.1 (see tests/support/servers.py)."""
     with serve() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pycsw_fixtures() -> Iterator[pycsw.Catalog]:
+    """pycsw 2.6.2 serving the ISO records of tests/fixtures/iso19139 (all but those in
+    ``support.pycsw.NOT_LOADED``) for the whole session; ``.url`` is the CSW endpoint."""
+    with pycsw.pycsw_catalog(pycsw.FIXTURE_FOLDERS, pycsw.CACHE / "fixtures.sqlite") as catalog:
+        yield catalog
+
+
+@pytest.fixture
+def pycsw_catalog() -> Iterator[Callable[..., pycsw.Catalog]]:
+    """Starts pycsw servers for one test: ``pycsw_catalog(records, database=None)`` with ISO
+    XML files or folders gives a running ``Catalog`` (``.url``); all stop after the test."""
+    with ExitStack() as stack:
+        def start(records: Iterable[Path], database: Path | None = None) -> pycsw.Catalog:
+            return stack.enter_context(pycsw.pycsw_catalog(records, database))
+        yield start
