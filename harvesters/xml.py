@@ -10,11 +10,15 @@ fetcher (``harvesters.fetch``). Every failure is an ``XMLRefused`` naming what a
 """
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
                        dtd_validation=False, huge_tree=False, remove_comments=True,
                        remove_pis=True)
+
+_POSITION = re.compile(r",? line \d+, column \d+$")
 
 
 class XMLRefused(ValueError):
@@ -32,7 +36,8 @@ def parse_xml(data: bytes, what: str = "document") -> etree._Element:
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (None, None)
         where = f"line {line}, column {column}: " if line else ""
-        raise XMLRefused(f"{what}: not well-formed XML: {where}{error.msg}") from None
+        reason = _POSITION.sub("", error.msg)  # libxml2 sometimes repeats the position
+        raise XMLRefused(f"{what}: not well-formed XML: {where}{reason}") from None
     except ValueError as error:  # e.g. a str with an encoding declaration
         raise XMLRefused(f"{what}: {error}") from None
     if root is None:
