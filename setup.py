@@ -41,6 +41,7 @@ setup(
             "twin_dcat = ckanext.twin.plugin:DCATPlugin",
             "twin_harvest = ckanext.twin.harvest.plugin:HarvestPlugin",
             "twin_dcat_harvester = ckanext.twin.harvest.dcat_harvester:TwinDCATHarvester",
+            "twin_csw_harvester = ckanext.twin.harvest.csw_harvester:TwinCSWHarvester",
         ],
         "ckan.rdf.profiles": [
             "dcatap_de = ckanext.twin.dcat.profile:DCATAPDEProfile",

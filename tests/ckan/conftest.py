@@ -1,4 +1,5 @@
-"""Fixtures for tests that run ``ckan`` in a subprocess, as an operator would."""
+"""Fixtures of the CKAN tests: the partner organizations, and ``ckan`` run in a subprocess
+as an operator would."""
 from __future__ import annotations
 
 import configparser
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -50,3 +52,11 @@ def run() -> Callable[..., subprocess.CompletedProcess[str]]:
                               text=True, timeout=120, env=env, cwd=cwd)
 
     return run
+
+
+@pytest.fixture
+def partners(with_plugins: None, harvest_db: None, clean_index: None) -> None:
+    """The partner organizations, created from the registry as `make run` does."""
+    from ckanext.twin.logic.partners import sync_partners
+    from ckanext.twin.partners import load_partners
+    list(sync_partners(load_partners(ROOT / "config" / "partners.yaml")))

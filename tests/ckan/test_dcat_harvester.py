@@ -2,7 +2,6 @@
 with ckanext-harvest's own stages, read back through the action API."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,9 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from support.catalogs import Options, catalog_pages, identifier
+from support.harvesting import datasets_of, harvest, make_source
 from support.servers import Server
 
-from ckanext.twin.logic.partners import sync_partners
 from ckanext.twin.partners import load_partners
 
 PLUGINS = ("twin_search twin twin_dcat scheming_datasets dcat harvest twin_harvest "
@@ -27,12 +26,6 @@ pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
               pytest.mark.usefixtures("with_plugins", "harvest_db", "clean_index")]
 
 
-@pytest.fixture
-def partners(with_plugins: None, harvest_db: None, clean_index: None) -> None:
-    """The partner organizations, created from the registry as `make run` does."""
-    list(sync_partners(load_partners(ROOT / "config" / "partners.yaml")))
-
-
 def serve_catalog(server: Server, total: int, page_size: int = 10,
                   options: Options | None = None, prefix: str = "/catalog") -> str:
     """Serves a generated catalog (Turtle pages with ETags); the first page's URL."""
@@ -41,30 +34,6 @@ def serve_catalog(server: Server, total: int, page_size: int = 10,
     for number, body in enumerate(catalog_pages(total, page_size, url, options), 1):
         server.conditional(f"{prefix}?page={number}", body, etag=f'"{hash(body)}"')
     return url(1)
-
-
-def make_source(url: str, partner: str = "muenchen", name: str = "muenchen-dcat",
-                **config: Any) -> dict[str, Any]:
-    sysadmin = factories.Sysadmin()
-    return call_action("harvest_source_create", {"user": sysadmin["name"]},
-                       name=name, title=name, url=url, source_type="twin_dcat",
-                       owner_org=partner,
-                       config=json.dumps({"partner": partner,
-                                          "allowed_hosts": ["127.0.0.1"], **config}))
-
-
-def harvest(source: dict[str, Any]) -> dict[str, Any]:
-    from ckanext.twin.harvest import runner
-    lines: list[str] = []
-    site = call_action("get_site_user")["name"]
-    return runner.run(source["id"], {"user": site, "ignore_auth": True}, lines.append)
-
-
-def datasets_of(source: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The source's published datasets by their dct:identifier."""
-    found = call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"',
-                        rows=1000, include_private=True)["results"]
-    return {d.get("identifier") or d["uri"]: d for d in found}
 
 
 @pytest.mark.usefixtures("partners")

@@ -140,6 +140,7 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
         self._prov_attributions(dataset_ref)
         self._conforming_locations(dataset_ref)
         self._drop_empty_locations(dataset_ref)
+        self._identifier_literal(dataset_ref)
         if (dataset_ref, RDF.type, DCAT.DatasetSeries) in self.g:
             # The shapes load no DCAT ontology: a series is a dcat:Dataset only if it says so.
             self.g.add((dataset_ref, RDF.type, DCAT.Dataset))
@@ -154,6 +155,24 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
             if licence.startswith("http") and (distribution, DCT.license, None) not in self.g:
                 self.g.add((distribution, DCT.license, URIRef(licence)))
             self._media_type_as_iri(distribution)
+            self._service_publishers(dataset_ref, distribution)
+
+    def _identifier_literal(self, dataset_ref: Node) -> None:
+        """ckanext-dcat writes an identifier that looks like a URI as an IRI; DCAT-AP.de wants
+        ``dct:identifier`` a literal (geodata fileIdentifiers are often URLs)."""
+        for value in list(self.g.objects(dataset_ref, DCT.identifier)):
+            if isinstance(value, URIRef):
+                self.g.remove((dataset_ref, DCT.identifier, value))
+                self.g.add((dataset_ref, DCT.identifier, Literal(str(value))))
+
+    def _service_publishers(self, dataset_ref: Node, distribution: URIRef) -> None:
+        """DCAT-AP.de requires a publisher on every data service; ckanext-dcat keeps none for
+        the services of a distribution: they are the dataset publisher's access routes."""
+        publishers = list(self.g.objects(dataset_ref, DCT.publisher))
+        for service in self.g.objects(distribution, DCAT.accessService):
+            if (service, DCT.publisher, None) not in self.g:
+                for publisher in publishers:
+                    self.g.add((service, DCT.publisher, publisher))
 
     def _prov_attributions(self, dataset_ref: Node) -> None:
         """ckanext-dcat reads ``prov:qualifiedAttribution``/``prov:agent`` (DCAT 3's terms)
