@@ -6,13 +6,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
 from ckan.tests.helpers import call_action
 
 from ckanext.twin.logic import demo_sources
-from ckanext.twin.logic.partners import sync_partners
 from ckanext.twin.partners import load_partners
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,8 @@ PARTNERS = ROOT / "config" / "partners.yaml"
 PARTNER_IDS = {partner.id for partner in load_partners(PARTNERS)}
 COUNTS = (4, 5, 4, 4, 4)  # datasets in each catalog of demo.yaml, in its order
 PLUGINS = ("twin_search twin twin_dcat scheming_datasets dcat harvest twin_harvest "
-           "twin_dcat_harvester")
+           "twin_dcat_harvester twin_csw_harvester")
+CSW = "http://127.0.0.1:5098/csw"
 
 SOURCE = """\
 sources:
@@ -44,8 +45,16 @@ def load(tmp_path: Path, content: str) -> list[demo_sources.DemoSource]:
 
 def test_shipped_file_names_a_catalog_for_each_source() -> None:
     sources = demo_sources.load(DEMO, PARTNER_IDS)
-    assert {source.partner for source in sources} == \
-        {"garching", "ismaning", "unterschleissheim", "nuernberg", "augsburg"}
+    assert {(source.partner, source.type) for source in sources} == {
+        ("garching", "twin_dcat"), ("ismaning", "twin_dcat"), ("unterschleissheim", "twin_dcat"),
+        ("nuernberg", "twin_dcat"), ("augsburg", "twin_dcat"), ("hallbergmoos", "twin_csw")}
+
+
+def test_a_csw_source_names_a_folder_of_records(tmp_path: Path) -> None:
+    (tmp_path / "csw" / "garching").mkdir(parents=True)
+    content = SOURCE.replace("garching/catalog.ttl", "csw/garching") + "    type: twin_csw\n"
+
+    assert load(tmp_path, content)[0].type == "twin_csw"
 
 
 def test_a_source_is_read_with_its_notes(tmp_path: Path) -> None:
@@ -73,6 +82,10 @@ def test_a_source_is_read_with_its_notes(tmp_path: Path) -> None:
                                                        'text, quote it: "2024"'),
     (SOURCE + SOURCE.replace("sources:\n", ""),
      "demo.yaml:6: source name 'garching-demo' appears twice"),
+    (SOURCE + "    type: twin_ckan\n",
+     "demo.yaml:6: source #1: type must be one of twin_dcat, twin_csw, got 'twin_ckan'"),
+    (SOURCE.replace("garching/catalog.ttl", "csw/fehlt") + "    type: twin_csw\n",
+     "demo.yaml:5: source #1: no folder of ISO 19139 records 'csw/fehlt' in"),
 ])
 def test_problems_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(demo_sources.DemoSourcesError) as error:
@@ -86,12 +99,6 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 # -- in CKAN ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def partners(with_plugins: None, harvest_db: None, clean_index: None) -> None:
-    """The partner organizations, created from the registry as `make run` does."""
-    list(sync_partners(load_partners(PARTNERS)))
-
 
 @pytest.fixture
 def catalogs_url() -> Iterator[str]:
@@ -118,8 +125,10 @@ class TestInCkan:
         sources = demo_sources.load(DEMO, PARTNER_IDS)
         base = "http://127.0.0.1:5099"
 
-        assert list(demo_sources.ensure(sources, base)) == [(s.name, "created") for s in sources]
-        assert list(demo_sources.ensure(sources, base)) == [(s.name, "unchanged") for s in sources]
+        assert list(demo_sources.ensure(sources, base, CSW)) == \
+            [(s.name, "created") for s in sources]
+        assert list(demo_sources.ensure(sources, base, CSW)) == \
+            [(s.name, "unchanged") for s in sources]
 
         source = call_action("harvest_source_show", id="ismaning-demokatalog")
         assert (source["url"], source["source_type"], source["organization"]["name"]) == \
@@ -129,9 +138,9 @@ class TestInCkan:
 
     def test_a_moved_server_updates_url_and_allowed_host(self) -> None:
         sources = demo_sources.load(DEMO, PARTNER_IDS)[:1]
-        list(demo_sources.ensure(sources, "http://127.0.0.1:5099"))
+        list(demo_sources.ensure(sources, "http://127.0.0.1:5099", CSW))
 
-        assert list(demo_sources.ensure(sources, "http://localhost:6000/")) == \
+        assert list(demo_sources.ensure(sources, "http://localhost:6000/", CSW)) == \
             [(sources[0].name, "updated")]
         source = call_action("harvest_source_show", id=sources[0].name)
         assert source["url"] == "http://localhost:6000/garching/catalog.ttl"
@@ -139,24 +148,25 @@ class TestInCkan:
 
     def test_a_deleted_source_is_revived(self) -> None:
         sources = demo_sources.load(DEMO, PARTNER_IDS)[:1]
-        list(demo_sources.ensure(sources, "http://127.0.0.1:5099"))
+        list(demo_sources.ensure(sources, "http://127.0.0.1:5099", CSW))
         call_action("harvest_source_delete", id=sources[0].name)
 
-        assert list(demo_sources.ensure(sources, "http://127.0.0.1:5099")) == \
+        assert list(demo_sources.ensure(sources, "http://127.0.0.1:5099", CSW)) == \
             [(sources[0].name, "updated")]
         assert call_action("harvest_source_show", id=sources[0].name)["state"] == "active"
 
     def test_a_base_url_that_is_no_url_is_refused(self) -> None:
         with pytest.raises(demo_sources.DemoSourcesError, match="must be an http"):
-            list(demo_sources.ensure(demo_sources.load(DEMO, PARTNER_IDS), "127.0.0.1:5099"))
+            list(demo_sources.ensure(demo_sources.load(DEMO, PARTNER_IDS), "127.0.0.1:5099",
+                                     CSW))
 
     def test_demo_catalogs_harvest_into_valid_datasets_and_then_stay_unchanged(
             self, catalogs_url: str) -> None:
         from ckanext.twin.dcat import reports
         from ckanext.twin.harvest import runner
 
-        sources = demo_sources.load(DEMO, PARTNER_IDS)
-        list(demo_sources.ensure(sources, catalogs_url))
+        sources = [s for s in demo_sources.load(DEMO, PARTNER_IDS) if s.type == "twin_dcat"]
+        list(demo_sources.ensure(sources, catalogs_url, CSW))
         context = {"user": call_action("get_site_user")["name"], "ignore_auth": True}
 
         first = [runner.run(s.name, dict(context), lambda line: None) for s in sources]
@@ -179,7 +189,7 @@ class TestInCkan:
         from ckanext.twin.harvest import runner
 
         source = next(s for s in demo_sources.load(DEMO, PARTNER_IDS) if s.partner == "nuernberg")
-        list(demo_sources.ensure([source], catalogs_url))
+        list(demo_sources.ensure([source], catalogs_url, CSW))
         runner.run(source.name, {"user": call_action("get_site_user")["name"],
                                  "ignore_auth": True}, lambda line: None)
 
@@ -200,3 +210,26 @@ class TestInCkan:
             "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
             "http://publications.europa.eu/resource/authority/distribution-status/COMPLETED",
             "text/csv")
+
+    def test_the_demo_csw_brings_geodata_with_services_and_extents(
+            self, pycsw_catalog: Any) -> None:
+        from ckanext.twin.dcat import reports
+        from ckanext.twin.harvest import runner
+
+        csw = pycsw_catalog([ROOT / "config" / "sources" / "csw"])
+        sources = [s for s in demo_sources.load(DEMO, PARTNER_IDS) if s.type == "twin_csw"]
+        list(demo_sources.ensure(sources, "http://127.0.0.1:5099", csw.url))
+        context = {"user": call_action("get_site_user")["name"], "ignore_auth": True}
+
+        report = runner.run(sources[0].name, context, lambda line: None)
+
+        assert (report["added"], report["errored"], report["errors"]) == (4, 0, [])
+        found = call_action("package_search", fq="organization:hallbergmoos", rows=10,
+                            extras={"ext_bbox": "11.70,48.30,11.78,48.35"})["results"]
+        assert len(found) == 4
+        for dataset in found:
+            dataset = call_action("package_show", id=dataset["id"])
+            assert reports.dataset_report(dataset).violations == [], dataset["name"]
+            assert dataset["spatial_coverage"][0]["bbox"]
+            formats = {r.get("format", "").rsplit("/", 1)[-1] for r in dataset["resources"]}
+            assert formats & {"WMS_SRVC", "WFS_SRVC"}, (dataset["name"], formats)

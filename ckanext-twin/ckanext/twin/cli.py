@@ -241,7 +241,9 @@ def harvest_release(source: str) -> None:
               help="Demo sources (default: config/sources/demo.yaml of the project).")
 @click.option("--base-url", metavar="URL",
               help="Where the demo catalogs are served (default: ckanext.twin.demo_catalog_url).")
-def harvest_demo_sources(path: Path | None, base_url: str | None) -> None:
+@click.option("--csw-url", metavar="URL",
+              help="Where the demo CSW answers (default: ckanext.twin.demo_csw_url).")
+def harvest_demo_sources(path: Path | None, base_url: str | None, csw_url: str | None) -> None:
     """Create or update the demo harvest sources of the partners' demo catalogs.
 
     The catalogs themselves are served by ``python -m ckanext.twin.demo_catalogs``; this only
@@ -252,7 +254,8 @@ def harvest_demo_sources(path: Path | None, base_url: str | None) -> None:
         partner_ids = {p.id for p in load_partners(configured_file("ckanext.twin.partners_file"))}
         sources = demo_sources.load(source, partner_ids)
         for name, outcome in demo_sources.ensure(
-                sources, base_url or tk.config["ckanext.twin.demo_catalog_url"]):
+                sources, base_url or tk.config["ckanext.twin.demo_catalog_url"],
+                csw_url or tk.config["ckanext.twin.demo_csw_url"]):
             click.echo(f"{name}: {outcome}")
     except (demo_sources.DemoSourcesError, PartnerFileError) as error:
         _fail(str(error))

@@ -1,7 +1,9 @@
 """The demo harvest sources of config/sources/demo.yaml, created or updated through the API.
 
-Each source harvests one partner's demo catalog from ``config/sources/catalogs``, served on
-127.0.0.1 by ``python -m ckanext.twin.demo_catalogs``. The file is checked as a whole first,
+Each source harvests one partner's demo catalog: a DCAT-AP.de catalog from
+``config/sources/catalogs``, served on 127.0.0.1 by ``python -m ckanext.twin.demo_catalogs``,
+or (``type: twin_csw``) ISO 19139 records from a folder below ``config/sources``, served by
+the demo CSW server (``scripts/pycsw_server.py``). The file is checked as a whole first,
 with every problem as one line ``FILE:LINE: what is wrong``; then each source is created, or
 patched where it differs, so a second run reports every source as unchanged.
 """
@@ -21,8 +23,8 @@ from yaml.nodes import Node, SequenceNode
 from ckanext.twin import partners
 
 Outcome = Literal["created", "updated", "unchanged"]
-SOURCE_TYPE = "twin_dcat"
-_KEYS = ("name", "title", "partner", "path", "notes")
+SOURCE_TYPES = ("twin_dcat", "twin_csw")
+_KEYS = ("name", "title", "partner", "type", "path", "notes")
 _REQUIRED = ("name", "title", "partner", "path")
 
 
@@ -32,13 +34,15 @@ class DemoSourcesError(Exception):
 
 @dataclass(frozen=True)
 class DemoSource:
-    """One harvest source; ``path`` is its catalog's first page below the catalogs folder."""
+    """One harvest source. ``path``: for ``twin_dcat`` its catalog's first page below the
+    catalogs folder, for ``twin_csw`` the folder of its records below ``config/sources``."""
 
     name: str
     title: str
     partner: str
     path: str
     notes: str = ""
+    type: str = "twin_dcat"
 
 
 class _Reader(partners.YamlReader):
@@ -56,10 +60,9 @@ def load(path: Path, partner_ids: Collection[str]) -> list[DemoSource]:
     items = reader.mapping(root, "the file", ("sources",)).get("sources")
     if not isinstance(items, SequenceNode) or not items.value:
         reader.fail(items or root, "expected 'sources:' with a non-empty list of sources")
-    catalogs = path.parent / "catalogs"
     sources: dict[str, DemoSource] = {}
     for number, node in enumerate(items.value, 1):
-        source = _source(reader, node, f"source #{number}", catalogs, partner_ids)
+        source = _source(reader, node, f"source #{number}", path.parent, partner_ids)
         if source.name in sources:
             reader.fail(node, f"source name {source.name!r} appears twice")
         sources[source.name] = source
@@ -80,7 +83,7 @@ def _compose(path: Path) -> Node | None:
                                f"{error.problem or error.context}") from error
 
 
-def _source(reader: _Reader, node: Node, what: str, catalogs: Path,
+def _source(reader: _Reader, node: Node, what: str, folder: Path,
             partner_ids: Collection[str]) -> DemoSource:
     fields = reader.mapping(node, what, _KEYS)
     missing = [key for key in _REQUIRED if key not in fields]
@@ -93,26 +96,37 @@ def _source(reader: _Reader, node: Node, what: str, catalogs: Path,
     if value["partner"] not in partner_ids:
         reader.fail(fields["partner"], f"{what}: unknown partner {value['partner']!r} "
                                        f"(known: {', '.join(sorted(partner_ids))})")
-    catalog = (catalogs / value["path"]).resolve()
-    if not catalog.is_relative_to(catalogs.resolve()) or not catalog.is_file():
-        reader.fail(fields["path"], f"{what}: no catalog {value['path']!r} in {catalogs}")
+    kind = value.setdefault("type", SOURCE_TYPES[0])
+    if kind not in SOURCE_TYPES:
+        reader.fail(fields["type"], f"{what}: type must be one of {', '.join(SOURCE_TYPES)}, "
+                                    f"got {kind!r}")
+    base = folder / "catalogs" if kind == "twin_dcat" else folder
+    target = (base / value["path"]).resolve()
+    exists = target.is_file() if kind == "twin_dcat" else target.is_dir()
+    if not target.is_relative_to(base.resolve()) or not exists:
+        thing = "catalog" if kind == "twin_dcat" else "folder of ISO 19139 records"
+        reader.fail(fields["path"], f"{what}: no {thing} {value['path']!r} in {base}")
     return DemoSource(**value)
 
 
-def ensure(sources: list[DemoSource], base_url: str) -> Iterator[tuple[str, Outcome]]:
-    """Create or patch each source to harvest ``base_url``/path; yields what happened."""
-    host = urlsplit(base_url).hostname
-    if urlsplit(base_url).scheme not in ("http", "https") or not host:
-        raise DemoSourcesError(f"the catalogs' base URL must be an http(s) URL, got {base_url!r}")
+def ensure(sources: list[DemoSource], base_url: str,
+           csw_url: str) -> Iterator[tuple[str, Outcome]]:
+    """Create or patch each source to harvest ``base_url``/path (DCAT) or ``csw_url`` (CSW);
+    yields what happened."""
+    for url, what in ((base_url, "the catalogs' base URL"), (csw_url, "the CSW URL")):
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise DemoSourcesError(f"{what} must be an http(s) URL, got {url!r}")
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     for source in sources:
+        url = f"{base_url.rstrip('/')}/{source.path}" if source.type == "twin_dcat" \
+            else csw_url
         wanted = {
             "name": source.name, "title": source.title, "notes": source.notes,
-            "url": f"{base_url.rstrip('/')}/{source.path}", "source_type": SOURCE_TYPE,
-            "owner_org": source.partner,
-            # The demo server is on a loopback address, which the harvester refuses unless
+            "url": url, "source_type": source.type, "owner_org": source.partner,
+            # The demo servers are on a loopback address, which the harvesters refuse unless
             # the source allows that host.
-            "config": json.dumps({"partner": source.partner, "allowed_hosts": [host]}),
+            "config": json.dumps({"partner": source.partner,
+                                  "allowed_hosts": [urlsplit(url).hostname]}),
         }
         try:
             yield source.name, _ensure(wanted, site_user)
