@@ -190,3 +190,121 @@ def test_an_index_from_before_the_label_columns_is_upgraded_in_place():
                                    " WHERE name = 'alt'")).one()
     assert row == ("dataset", ["public"])
     assert [r["name"] for r in search(fq="+dataset_type:dataset")["results"]] == ["alt"]
+
+
+# -- write cost: documents written together, without waiting for the WAL flush ----------
+
+def _indexed_names():
+    import sqlalchemy as sa
+    from ckan import model
+
+    from ckanext.twin.search import schema
+
+    with model.ensure_engine().connect() as conn:
+        return sorted(conn.execute(sa.text(f"SELECT name FROM {schema.TABLE}")).scalars())
+
+
+def _index_document(name, title, **fields):
+    """A document as CKAN's index_package hands it over, reduced to what search needs."""
+    return {"index_id": f"idx-{name}", "id": f"id-{name}", "name": name, "title": title,
+            "site_id": "test.ckan.net", "entity_type": "package", "dataset_type": "dataset",
+            "state": "active", "capacity": "public", "permission_labels": ["public"],
+            "metadata_modified": "2024-05-01T10:00:00Z", **fields}
+
+
+def test_many_documents_are_written_in_one_call_the_last_version_of_each_wins():
+    from ckan.lib.search.common import make_connection
+
+    conn = make_connection()
+    conn.add([_index_document("eins", "Straßenbäume"), _index_document("zwei", "Parkplätze"),
+              _index_document("eins", "Spielplätze", tags=["Kinder"])])
+    assert _indexed_names() == ["eins", "zwei"]
+    found = conn.search(q="Spielplatz", fl="name title tags")
+    assert found.docs == [{"name": "eins", "title": "Spielplätze", "tags": ["Kinder"]}]
+    assert conn.search(q="Straßenbaum").hits == 0
+    assert conn.search(fq="tags:Kinder").hits == 1
+
+
+def test_a_document_that_cannot_be_written_is_named():
+    import pysolr
+    from ckan.lib.search.common import make_connection
+
+    with pytest.raises(pysolr.SolrError, match=r"could not index 1 document\(s\) \(idx-kaputt\)"):
+        make_connection().add([_index_document("kaputt", "Null\x00zeichen")])
+    assert _indexed_names() == []
+
+
+def test_batched_writes_hold_documents_back_until_the_index_is_read_or_the_block_ends():
+    from ckan import logic
+    from ckan.lib.search.common import make_connection
+
+    from ckanext.twin.search.connection import batched_writes
+
+    ids = [factories.Dataset(name=f"stapel-{i}", title=f"Stapel {i}")["id"] for i in range(3)]
+    make_connection().delete(q="*:*")
+    with batched_writes(size=100):
+        for dataset_id in ids[:2]:
+            logic.index_update_package({"ignore_auth": True}, dataset_id)
+        assert _indexed_names() == []  # held back
+        assert search(q="Stapel")["count"] == 2  # a search writes what is pending first
+        logic.index_update_package({"ignore_auth": True}, ids[2])
+    assert _indexed_names() == ["stapel-0", "stapel-1", "stapel-2"]
+
+    make_connection().delete(q="*:*")
+    with batched_writes(size=2):  # a full batch is written at once
+        for dataset_id in ids:
+            logic.index_update_package({"ignore_auth": True}, dataset_id)
+        assert _indexed_names() == ["stapel-0", "stapel-1"]
+    assert search(q="Stapel")["count"] == 3
+
+
+def test_batched_writes_drop_what_is_pending_when_the_block_fails():
+    from ckan.lib.search.common import make_connection
+
+    from ckanext.twin.search.connection import batched_writes
+
+    with pytest.raises(RuntimeError), batched_writes():
+        make_connection().add([_index_document("verworfen", "Verworfen")])
+        raise RuntimeError("the import failed")
+    assert _indexed_names() == []
+    make_connection().add([_index_document("danach", "Danach")])  # no block left over
+    assert _indexed_names() == ["danach"]
+
+
+def test_index_writes_leave_synchronous_commit_on_for_other_statements():
+    import sqlalchemy as sa
+    from ckan import model
+
+    from ckanext.twin.search.connection import PostgresSearchConnection
+
+    # One connection only, so the statement after the write runs where the write ran.
+    engine = sa.create_engine(model.ensure_engine().url, poolclass=sa.pool.StaticPool)
+    try:
+        PostgresSearchConnection(engine).add([_index_document("einzeln", "Einzeln")])
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SHOW synchronous_commit")).scalar() == "on"
+    finally:
+        engine.dispose()
+    assert _indexed_names() == ["einzeln"]
+
+
+def test_an_existing_table_gets_lz4_compression_in_place():
+    import sqlalchemy as sa
+    from ckan import model
+
+    from ckanext.twin.search import schema
+
+    factories.Dataset(name="komprimiert", title="Komprimiert")
+    engine = model.ensure_engine()
+    with engine.begin() as conn:  # the table as the first releases created it
+        conn.execute(sa.text(f"ALTER TABLE {schema.TABLE} ALTER COLUMN doc SET COMPRESSION pglz, "
+                             "ALTER COLUMN fields SET COMPRESSION pglz, "
+                             "ALTER COLUMN texts SET COMPRESSION pglz"))
+    schema.ensure(engine, force=True)
+    with engine.connect() as conn:
+        methods = conn.execute(sa.text(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+            "CAST(:t AS regclass) AND attname IN ('doc', 'fields', 'texts') ORDER BY attname"),
+            {"t": schema.TABLE}).all()
+    assert methods == [("doc", "l"), ("fields", "l"), ("texts", "l")]
+    assert search(q="Komprimiert")["results"][0]["name"] == "komprimiert"

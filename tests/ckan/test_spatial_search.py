@@ -199,8 +199,11 @@ def test_a_self_intersecting_polygon_is_repaired_not_dropped(create):
     ("bbox", polygon(691000, 5334000, 692000, 5336000), "projected coordinates?"),
     ("geom", json.dumps({"type": "Point", "coordinates": []}), "empty geometry"),
 ])
-def test_a_broken_geometry_is_indexed_without_extent_and_logged(create, caplog, field, value,
-                                                                problem):
+def test_a_broken_geometry_is_indexed_without_extent_and_logged(create, caplog, monkeypatch,
+                                                                field, value, problem):
+    # A CLI test before this one may have reloaded CKAN's logging config, which disables
+    # loggers it does not name.
+    monkeypatch.setattr(logging.getLogger("ckanext.twin.search.documents"), "disabled", False)
     fields = {"extras": [{"key": "spatial", "value": value}]} if field == "spatial" else \
         {"spatial_coverage": [{field: value}]}
     with caplog.at_level(logging.WARNING, logger="ckanext.twin.search.documents"):

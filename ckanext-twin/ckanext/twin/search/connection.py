@@ -4,12 +4,16 @@ CKAN core and the extensions only ever call ``add``, ``delete``, ``search`` and
 ``commit`` on the object ``make_connection`` returns; implementing exactly that surface
 keeps every caller (indexing, ``package_search``, counts, autocomplete, the
 ``search-index`` CLI, ``harvest_source_clear``) unchanged. Writes commit at once, as Solr
-with ``ckan.search.solr_commit`` does.
+with ``ckan.search.solr_commit`` does; bulk imports can write many documents per statement
+with :func:`batched_writes`.
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Callable, Iterable, TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import pysolr
 import sqlalchemy as sa
@@ -25,20 +29,29 @@ from ckanext.twin.search.lucene import UnsupportedQuery
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Any number of documents in one statement and one round trip: they travel as one JSON
+# array of the records ``_record`` writes. The index is derived data (``ckan search-index
+# rebuild`` recreates it), so its writes do not wait for the WAL flush (docs/search.md,
+# "Write cost"); on an autocommit connection the two statements are one transaction.
 _UPSERT = sa.text(f"""
+    SET LOCAL synchronous_commit TO OFF;
     INSERT INTO {schema.TABLE} (index_id, id, name, site_id, entity_type, state, capacity,
         dataset_type, permission_labels, title, metadata_created, metadata_modified, doc, fields,
         texts, tsv, extent, indexed_at)
-    VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :capacity, :dataset_type,
-        :permission_labels, :title,
-        CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
-        CAST(:doc AS jsonb), CAST(:fields AS jsonb), CAST(:texts AS jsonb),
-        setweight(to_tsvector('{translate.TS_CONFIG}', :wa), 'A') ||
-        setweight(to_tsvector('{translate.TS_CONFIG}', :wb), 'B') ||
-        setweight(to_tsvector('{translate.TS_CONFIG}', :wc), 'C') ||
-        setweight(to_tsvector('{translate.TS_CONFIG}', :wd), 'D'),
-        {schema.EXTENT_FROM_WKB.format(param=":extent")},
-        now())
+    SELECT r.index_id, r.id, r.name, r.site_id, r.entity_type, r.state, r.capacity,
+        r.dataset_type, r.permission_labels, r.title, r.metadata_created, r.metadata_modified,
+        r.doc, r.fields, r.texts,
+        setweight(to_tsvector('{translate.TS_CONFIG}', r.wa), 'A') ||
+        setweight(to_tsvector('{translate.TS_CONFIG}', r.wb), 'B') ||
+        setweight(to_tsvector('{translate.TS_CONFIG}', r.wc), 'C') ||
+        setweight(to_tsvector('{translate.TS_CONFIG}', r.wd), 'D'),
+        {schema.EXTENT_FROM_WKB.format(param="r.extent")},
+        now()
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(index_id text, id text, name text,
+        site_id text, entity_type text, state text, capacity text, dataset_type text,
+        permission_labels text[], title text, metadata_created timestamptz,
+        metadata_modified timestamptz, doc jsonb, fields jsonb, texts jsonb,
+        wa text, wb text, wc text, wd text, extent text)
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
         entity_type = EXCLUDED.entity_type, state = EXCLUDED.state,
@@ -51,10 +64,56 @@ _UPSERT = sa.text(f"""
 """)
 
 
-def _row_params(row: IndexRow) -> dict[str, Any]:
-    params = {k: v for k, v in row.__dict__.items() if k != "weighted"}
-    params.update(zip(("wa", "wb", "wc", "wd"), row.weighted))
-    return params
+def _record(row: IndexRow) -> str:
+    """The row as one record of the ``_UPSERT`` payload (JSON)."""
+    record = {k: v for k, v in row.__dict__.items() if k != "weighted"}
+    record.update(zip(("wa", "wb", "wc", "wd"), row.weighted))
+    return json.dumps(record, default=str)
+
+
+class _Pending:
+    """Index writes held back by :func:`batched_writes`: index_id -> record, the latest
+    version of each document (one statement cannot upsert a row twice)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.records: dict[str, str] = {}
+        self.connection: PostgresSearchConnection | None = None  # the last one that added
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("twin_search_pending", default=None)
+
+
+@contextmanager
+def batched_writes(size: int = 100) -> Iterator[None]:
+    """Write the documents indexed inside the block together, ``size`` per statement.
+
+    For bulk imports: every ``add`` (CKAN's ``index_for('Package').update_dict`` and
+    ``index_package`` call it) is held back and written when ``size`` documents are
+    pending, when the block ends, and before any other use of the index (``search``,
+    ``delete``, ``commit``), so code inside the block still reads its own writes. If the
+    block raises, the documents not yet written are dropped, as the transaction that
+    created their datasets is normally rolled back too; ``ckan search-index rebuild -o``
+    indexes any dataset that is missing. Blocks do not nest (the inner block is part of
+    the outer one) and apply to the current thread or task only.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(_Pending(size))
+    try:
+        yield
+        _flush()
+    finally:
+        _pending.reset(token)
+
+
+def _flush() -> None:
+    """Write what :func:`batched_writes` holds back."""
+    pending = _pending.get()
+    if pending is not None and pending.connection is not None and pending.records:
+        records, pending.records = pending.records, {}
+        pending.connection._write(records)
 
 
 class PostgresSearchConnection:
@@ -68,34 +127,57 @@ class PostgresSearchConnection:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _run(self, work: Callable[[sa.engine.Connection], T]) -> T:
-        """Run ``work`` in a transaction, re-creating the table once if it was dropped."""
+    def _run(self, work: Callable[[sa.engine.Connection], T], autocommit: bool = False) -> T:
+        """Run ``work`` in a transaction (with ``autocommit``: each statement it sends is
+        one), re-creating the table once if it was dropped."""
         schema.ensure(self.engine)
         try:
-            with self.engine.begin() as conn:
-                return work(conn)
+            return self._run_once(work, autocommit)
         except ProgrammingError as error:
             if getattr(error.orig, "pgcode", None) != "42P01":  # undefined_table
                 raise
         schema.ensure(self.engine, force=True)
-        with self.engine.begin() as conn:
-            return work(conn)
+        return self._run_once(work, autocommit)
+
+    def _run_once(self, work: Callable[[sa.engine.Connection], T], autocommit: bool) -> T:
+        if not autocommit:
+            with self.engine.begin() as conn:
+                return work(conn)
+        # The statements go in one round trip, without a BEGIN and a COMMIT of their own.
+        with self.engine.connect() as conn:
+            return work(conn.execution_options(isolation_level="AUTOCOMMIT"))
+
+    def _write(self, records: dict[str, str]) -> None:
+        """Upsert the records (index_id -> ``_record``) in one statement."""
+        if not records:
+            return
+        payload = "[" + ",".join(records.values()) + "]"
+        try:
+            self._run(lambda conn: conn.execute(_UPSERT, {"rows": payload}), autocommit=True)
+        except sa.exc.SQLAlchemyError as error:
+            named = ", ".join(list(records)[:3]) + (", …" if len(records) > 3 else "")
+            raise pysolr.SolrError(f"could not index {len(records)} document(s) ({named}): "
+                                   f"{getattr(error, 'orig', None) or error}") from error
 
     # -- pysolr surface ---------------------------------------------------------------
 
     def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **_: Any) -> None:
-        rows = [_row_params(build_row(doc)) for doc in docs]
-        if not rows:
+        """Index ``docs`` in one statement (or hold them back in :func:`batched_writes`)."""
+        records = {row.index_id: _record(row) for row in map(build_row, docs)}
+        pending = _pending.get()
+        if pending is None:
+            self._write(records)
             return
-        try:
-            self._run(lambda conn: conn.execute(_UPSERT, rows))
-        except sa.exc.SQLAlchemyError as error:
-            raise pysolr.SolrError(f"could not index: {error}") from error
+        pending.connection = self
+        pending.records.update(records)
+        if len(pending.records) >= pending.size:
+            _flush()
 
     def delete(self, id: str | list[str] | None = None, q: str | None = None,
                commit: bool = True, **_: Any) -> None:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
+        _flush()
         if id is not None:
             ids = [id] if isinstance(id, str) else list(id)
             statement = sa.text(f"DELETE FROM {schema.TABLE} WHERE id = ANY(:ids)")
@@ -106,9 +188,11 @@ class PostgresSearchConnection:
         self._run(lambda conn: conn.execute(statement, compiler.params))
 
     def commit(self, *args: Any, **kwargs: Any) -> None:
-        """Writes are committed when made."""
+        """Writes are committed when made; inside :func:`batched_writes`, here."""
+        _flush()
 
     def optimize(self, *args: Any, **kwargs: Any) -> None:
+        _flush()
         self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {schema.TABLE}")))
 
     def ping(self, *args: Any, **kwargs: Any) -> str:
@@ -116,6 +200,7 @@ class PostgresSearchConnection:
         return "OK"
 
     def search(self, q: str | None = None, **params: Any) -> pysolr.Results:
+        _flush()
         try:
             request = translate.SearchRequest.from_params(q, params)
             return self._run(lambda conn: self._search(conn, request))

@@ -1,7 +1,6 @@
 """Turns the document CKAN sends to its index into the row the PostgreSQL backend stores."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,9 +27,9 @@ class IndexRow:
     title: str | None
     metadata_created: str | None
     metadata_modified: str | None
-    doc: str  # JSON: the stored document, returned by searches
-    fields: str  # JSON: field -> list of strings, for exact matches, ranges and facets
-    texts: str  # JSON: text field -> folded text, for field-scoped stemmed matches
+    doc: dict[str, Any]  # the stored document, returned by searches
+    fields: dict[str, list[str]]  # field -> strings, for exact matches, ranges and facets
+    texts: dict[str, str]  # text field -> folded text, for field-scoped stemmed matches
     weighted: tuple[str, str, str, str]  # folded text for tsvector weights A, B, C, D
     extent: str | None  # WKB (hex) of the dataset's extent in lon/lat, or None
 
@@ -97,9 +96,9 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
         title=doc.get("title_string") or doc.get("title"),
         metadata_created=first("metadata_created"),
         metadata_modified=first("metadata_modified"),
-        doc=json.dumps(stored, default=str),
-        fields=json.dumps(field_values),
-        texts=json.dumps(texts),
+        doc=stored,
+        fields=field_values,
+        texts=texts,
         weighted=tuple(fold_document(" ".join(weighted[w])) for w in "abcd"),
         extent=extent_wkb(doc),
     )
