@@ -70,6 +70,7 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
         for subject in [dataset_ref, *distributions]:
             self._carry_forward(subject)
         self._identifier_notations(dataset_ref)
+        self._forget_service_publishers(dataset_ref, distributions)
         dataset_dict = super().parse_dataset(dataset_dict, dataset_ref)
         self._read(dataset_dict, dataset_ref, DATASET_PROPERTIES)
         for resource, distribution in zip(dataset_dict.get("resources", []), distributions):
@@ -78,6 +79,15 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
             if mimetype.startswith(IANA_MEDIA_TYPES):
                 resource["mimetype"] = mimetype[len(IANA_MEDIA_TYPES):]
         return dataset_dict
+
+    def _forget_service_publishers(self, dataset_ref: Node, distributions: list[Node]) -> None:
+        """A data service published by the dataset's own publisher says nothing new: it is
+        written from the dataset's (``_service_publishers``), so it is not stored twice."""
+        publishers = set(self.g.objects(dataset_ref, DCT.publisher))
+        for distribution in distributions:
+            for service in self.g.objects(distribution, DCAT.accessService):
+                for publisher in publishers:
+                    self.g.remove((service, DCT.publisher, publisher))
 
     def _carry_forward(self, subject: Node) -> None:
         """Rewrite deprecated predicates of ``subject`` (and its periods) to successors."""
