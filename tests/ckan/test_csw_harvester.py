@@ -87,6 +87,8 @@ def test_german_gdi_de_records_keep_licence_keywords_and_their_services(
             "http://publications.europa.eu/resource/authority/file-type/WFS_SRVC"} <= kinds, kinds
     assert gn250["license_id"] == "http://dcat-ap.de/def/licenses/geonutz/20130319"
     assert gn250["theme"], "the INSPIRE theme becomes an EU data theme"
+    tags = {tag["name"] for tag in gn250["tags"]}
+    assert {"hospital", "mountain", "watercourse"} <= tags, tags  # GEMET gmx:Anchor keywords
     assert gn250["spatial_coverage"][0]["bbox"]
 
 
