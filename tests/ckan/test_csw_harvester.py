@@ -49,11 +49,13 @@ def test_every_record_becomes_a_valid_dataset_or_is_refused_with_its_reason(
     from ckanext.twin.dcat import reports
 
     source = csw_source(pycsw_fixtures.url)
-    report = harvest(source)
+    progress: list[str] = []
+    report = harvest(source, progress)
 
     assert report["status"] == "Finished" and report["complete"], report["errors"]
     published = datasets_of(source)
     assert report["added"] == len(published) > 50
+    assert progress[-1].startswith(f"imported {len(published)}/{len(published)} records")
     violations = {key: [v.message for v in reports.dataset_report(
         call_action("package_show", id=dataset["id"])).violations]
         for key, dataset in published.items()}

@@ -19,12 +19,13 @@ def make_source(url: str, partner: str = "muenchen", name: str = "muenchen-dcat"
                                           "allowed_hosts": ["127.0.0.1"], **config}))
 
 
-def harvest(source: dict[str, Any]) -> dict[str, Any]:
-    """One job of ``source`` run in-process with the stock stages; its report."""
+def harvest(source: dict[str, Any], lines: list[str] | None = None) -> dict[str, Any]:
+    """One job of ``source`` run in-process with the stock stages; its report. The runner's
+    progress lines go to ``lines``."""
     from ckanext.twin.harvest import runner
-    lines: list[str] = []
     site = call_action("get_site_user")["name"]
-    return runner.run(source["id"], {"user": site, "ignore_auth": True}, lines.append)
+    return runner.run(source["id"], {"user": site, "ignore_auth": True},
+                      (lines if lines is not None else []).append)
 
 
 def datasets_of(source: dict[str, Any]) -> dict[str, dict[str, Any]]:

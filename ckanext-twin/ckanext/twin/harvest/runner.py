@@ -47,8 +47,9 @@ def _duration(seconds: float) -> str:
 
 
 def _finished(job_id: str) -> int:
+    """Records through the import stage (not those the gather already refused)."""
     return model.Session.query(HarvestObject.id).filter(
-        HarvestObject.harvest_job_id == job_id,
+        HarvestObject.harvest_job_id == job_id, HarvestObject.import_started.isnot(None),
         HarvestObject.state.in_(("COMPLETE", "ERROR"))).count()
 
 
