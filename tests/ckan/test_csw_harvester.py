@@ -221,3 +221,14 @@ def test_malformed_xml_in_an_answer_is_an_error_naming_page_and_line() -> None:
 
     assert (report["added"], report["complete"]) == (0, False)
     assert any("page 1" in error and "line" in error for error in report["errors"])
+
+
+def test_the_extensions_templates_are_searched_once() -> None:
+    """Two spellings of one directory (twin_dcat's, twin_harvest's) would render every
+    {% ckan_extends %} of ours twice: two maps, two validation panels on a dataset page."""
+    import os
+
+    from ckan.plugins.toolkit import config
+
+    ours = [path for path in config["plugin_template_paths"] if "ckanext-twin" in path]
+    assert len({os.path.realpath(path) for path in ours}) == len(ours) == 1, ours
