@@ -101,4 +101,3 @@ def test_german_labels_and_no_map_without_extent(app):
     assert 'data-module="dataset-map"' in german
     page = app.get("/dataset/ohne-raumbezug").get_data(as_text=True)
     assert "dataset-map" not in page and "twin-extent-text" not in page
-
