@@ -2,7 +2,9 @@
 
 Each runs in its own process (``python -m bench.<module>``), so one benchmark's imports,
 configuration and memory do not colour the next one's figures (several report peak RSS).
-A new benchmark is picked up by being a module here.
+A new benchmark is picked up by being a module here; modules whose names start with ``_``
+hold code the benchmarks share (``_harvest``: one harvester in a fresh process on a fresh
+database) and are not run.
 """
 from __future__ import annotations
 

@@ -24,29 +24,23 @@ by cumulative time (its figures then include the profiler's overhead).
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import cProfile
 import hashlib
-import json
-import multiprocessing
 import os
-import pstats
-import resource
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.dcat_catalog import REPO, line, timed
+from bench._harvest import PARTNER, configure_source, create_source, in_fresh_process, \
+    job_cells, memory_row, peak_rss_mib, published, row, run_job, start_ckan, stop_ckan, \
+    verdict
+from bench.dcat_catalog import REPO, line
 from tests.support.catalogs import catalog_pages
 from tests.support.servers import Server, serve
 
 PLUGINS = ("twin_search twin twin_dcat scheming_datasets dcat harvest twin_harvest "
            "twin_dcat_harvester dcat_rdf_harvester")
 OURS, ANCHOR = "twin_dcat", "dcat_rdf"  # source types
-PARTNER = "muenchen"  # the generated catalog is Munich's
-ANCHOR_ORG = "bench-anchor"
 SOURCE_CONFIGS = {OURS: {"partner": PARTNER, "allowed_hosts": ["127.0.0.1"]},
                   ANCHOR: {"rdf_format": "turtle"}}
 FIRST, AGAIN, UNCONDITIONAL = "first harvest", "re-harvest, unchanged catalog", \
@@ -68,158 +62,36 @@ def serve_catalog(server: Server, size: int, page_size: int) -> str:
 
 
 def measure(harvester: str, size: int, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One harvester on one catalog, in a fresh process of its own (spawned, not forked)."""
-    spawn = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        return pool.submit(harvest_in_fresh_process, harvester, size, url, args.ini,
-                           args.keep, args.profile).result()
+    """One harvester on one catalog, in a fresh process of its own."""
+    return in_fresh_process(harvest_in_fresh_process, harvester, size, url, args.ini,
+                            args.keep, args.profile)
 
 
 # -- one harvester in its own process ------------------------------------------------------------
 
-def superuser_sql(sql: str) -> None:
-    """Runs ``sql`` with psql as the postgres superuser (the ini's role may not create
-    databases)."""
-    try:
-        subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-v",
-                        "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql], check=True, cwd="/",
-                       env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"})
-    except (OSError, subprocess.CalledProcessError) as error:
-        sys.exit(f"bench: psql as postgres failed ({error}); as the postgres superuser run: "
-                 f"psql -d postgres -c \"{sql}\"")
-
-
-def fresh_database(url: str, name: str) -> str:
-    """``url`` pointing at a new, empty database ``name`` owned by the URL's role."""
-    from sqlalchemy.engine import make_url
-    target = make_url(url)
-    superuser_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    superuser_sql(f"CREATE DATABASE {name} OWNER {target.username} ENCODING 'UTF8' "
-                  "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0")
-    return target.set(database=name).render_as_string(hide_password=False)
-
-
-def start_ckan(ini: Path, database: str) -> Any:
-    """CKAN from ``ini`` on a fresh ``database`` with the bench's plugins; tables created."""
-    from ckan import model
-    from ckan.cli import load_config
-    from ckan.cli.db import _run_migrations
-    from ckan.config.middleware import make_app
-    config = load_config(str(ini))
-    config.update({"sqlalchemy.url": fresh_database(config["sqlalchemy.url"], database),
-                   "ckan.plugins": PLUGINS, "ckanext.dcat.rdf.profiles": "dcatap_de"})
-    app = make_app(config)
-    model.repo.init_db()
-    _run_migrations("harvest")
-    return app
-
-
-def site_context() -> dict[str, Any]:
-    import ckan.plugins.toolkit as tk
-    return {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"],
-            "ignore_auth": True}
-
-
-def create_source(harvester: str, url: str) -> tuple[str, str]:
-    """The partner organizations (as ``make run`` creates them), the harvester's
-    organization and its harvest source: (source id, organization id)."""
-    import ckan.plugins.toolkit as tk
-
-    from ckanext.twin.logic.partners import sync_partners
-    from ckanext.twin.partners import load_partners
-
-    list(sync_partners(load_partners(REPO / "config" / "partners.yaml")))
-    context = site_context()
-    owner = PARTNER if harvester == OURS else tk.get_action("organization_create")(
-        dict(context), {"name": ANCHOR_ORG, "title": "Benchmark anchor"})["name"]
-    source = tk.get_action("harvest_source_create")(dict(context), {
-        "name": f"bench-{harvester.replace('_', '-')}", "title": f"Benchmark {harvester}",
-        "url": url, "source_type": harvester, "owner_org": owner,
-        "config": json.dumps(SOURCE_CONFIGS[harvester])})
-    return source["id"], tk.get_action("organization_show")(dict(context), {"id": owner})["id"]
-
-
-def run_job(source_id: str, label: str, profile: bool = False) -> dict[str, Any]:
-    """One harvest job: wall-clock seconds, the gather/import split (from the job's own
-    timestamps) and its report (added, updated, unchanged, errored …)."""
-    from ckanext.harvest.model import HarvestJob
-
-    from ckanext.twin.harvest import runner
-
-    def say(text: str) -> None:
-        print(f"    {label}: {text}", flush=True)
-
-    def job() -> dict[str, Any]:
-        return runner.run(source_id, site_context(), say, every=30.0)
-
-    profiler = cProfile.Profile() if profile else None
-    seconds, report = timed(lambda: profiler.runcall(job) if profiler else job())
-    if profiler:
-        print(f"    {label}: cProfile, 30 most expensive calls by cumulative time", flush=True)
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
-    record = HarvestJob.get(report["job_id"])
-    return {**report, "seconds": seconds,
-            "gather": (record.gather_finished - record.gather_started).total_seconds(),
-            "import": (record.finished - record.gather_finished).total_seconds()}
-
-
-def published(organization_id: str) -> int:
-    from ckan import model
-    return model.Session.query(model.Package).filter_by(
-        owner_org=organization_id, type="dataset", state="active").count()
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def harvest_in_fresh_process(harvester: str, size: int, url: str, ini: Path, keep: bool,
                              profile: bool) -> dict[str, Any]:
     """First harvest and re-harvest(s) of one catalog; runs in a spawned process."""
-    import ckan.plugins.toolkit as tk
-    from ckan import model
-
     database = f"twin_bench_harvest_{harvester}_{size}"
-    app = start_ckan(ini, database)
+    app = start_ckan(ini, database, PLUGINS, {"ckanext.dcat.rdf.profiles": "dcatap_de"})
     with app._wsgi_app.test_request_context():
-        source_id, organization_id = create_source(harvester, url)
+        source_id, organization_id = create_source(
+            harvester, url, SOURCE_CONFIGS[harvester], PARTNER if harvester == OURS else None)
         started = peak_rss_mib()
         label = f"{harvester} {size}"
         jobs = {FIRST: run_job(source_id, f"{label} {FIRST}", profile)}
         count = published(organization_id)
         jobs[AGAIN] = run_job(source_id, f"{label} {AGAIN}")
         if harvester == OURS:
-            tk.get_action("harvest_source_patch")(site_context(), {
-                "id": source_id,
-                "config": json.dumps({**SOURCE_CONFIGS[OURS], "conditional_requests": False})})
+            configure_source(source_id, {**SOURCE_CONFIGS[OURS], "conditional_requests": False})
             jobs[UNCONDITIONAL] = run_job(source_id, f"{label} {UNCONDITIONAL}")
     figures = {"jobs": jobs, "published": count, "rss_started": started,
                "rss_peak": peak_rss_mib()}
-    model.Session.remove()
-    model.meta.engine.dispose()
-    if not keep:
-        superuser_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    stop_ckan(database, keep)
     return figures
 
 
 # -- the table -----------------------------------------------------------------------------------
-
-def row(label: str, ours: str, anchor: str, ratio: str = "") -> None:
-    print(f"{label:<40} {ours:<24} {anchor:<24} {ratio}".rstrip(), flush=True)
-
-
-def job_cells(job: dict[str, Any], size: int) -> tuple[str, str, str]:
-    """A job's time and rate, its gather / import split and its counts."""
-    counts = "/".join(str(job[k]) for k in ("added", "updated", "unchanged", "errored"))
-    return (f"{job['seconds']:.1f} s, {size / job['seconds']:.0f}/s",
-            f"{job['gather']:.1f} s / {job['import']:.1f} s", counts)
-
-
-def verdict(name: str, anchor_seconds: float, our_seconds: float) -> str:
-    ratio = anchor_seconds / our_seconds
-    met = "met" if ratio >= TARGETS[name] else "NOT met"
-    return f"{ratio:.1f}× (target ≥ {TARGETS[name]:.0f}×: {met})"
-
 
 def report_size(size: int, pages: int, ours: dict[str, Any], anchor: dict[str, Any]) -> None:
     """Our jobs next to the anchor's; the anchor never asks conditionally, so both our
@@ -230,13 +102,12 @@ def report_size(size: int, pages: int, ours: dict[str, Any], anchor: dict[str, A
         theirs = anchor["jobs"][FIRST if name == FIRST else AGAIN]
         mine = job_cells(ours["jobs"][name], size)
         cells = job_cells(theirs, size) if name != UNCONDITIONAL else ("(as above)", "", "")
-        row(name, mine[0], cells[0], verdict(name, theirs["seconds"],
-                                              ours["jobs"][name]["seconds"]))
+        row(name, mine[0], cells[0], verdict(theirs["seconds"], ours["jobs"][name]["seconds"],
+                                             TARGETS[name]))
         row("  gather / import", mine[1], cells[1])
         row("  added/updated/unchanged/errored", mine[2], cells[2])
     row("datasets published by the first", str(ours["published"]), str(anchor["published"]))
-    row("peak RSS (RSS at start)", *(f"{f['rss_peak']:.0f} MiB ({f['rss_started']:.0f})"
-                                                  for f in (ours, anchor)))
+    row("peak RSS (RSS at start)", memory_row(ours), memory_row(anchor))
 
 
 def report_memory(results: dict[tuple[str, int], dict[str, Any]], sizes: list[int]) -> None:
