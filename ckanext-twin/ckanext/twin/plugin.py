@@ -7,7 +7,7 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.twin import cli, helpers
+from ckanext.twin import cli, helpers, paths
 from ckanext.twin.dcat import catalog, panel
 from ckanext.twin.logic import actions, auth, validators
 from ckanext.twin.search import backend, extent_map
@@ -71,7 +71,7 @@ class DCATPlugin(p.SingletonPlugin):
     p.implements(p.IBlueprint)
 
     def update_config(self, config: Any) -> None:
-        tk.add_template_directory(config, "templates")
+        paths.add_templates(config)
 
     def get_validators(self) -> dict[str, Any]:
         return validators.get_validators()

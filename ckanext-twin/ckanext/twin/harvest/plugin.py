@@ -5,15 +5,12 @@ harvesters themselves (``twin_dcat_harvester``) are separate plugins, one per so
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import ckan.plugins as p
-import ckan.plugins.toolkit as tk
 
+from ckanext.twin import paths
 from ckanext.twin.harvest import actions, auth, views
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 class HarvestPlugin(p.SingletonPlugin):
@@ -25,9 +22,7 @@ class HarvestPlugin(p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
 
     def update_config(self, config: Any) -> None:
-        # The extension's one template directory, spelled as twin_dcat spells it: CKAN keeps
-        # one copy per spelling, and a second copy renders every {% ckan_extends %} twice.
-        tk.add_template_directory(config, str(TEMPLATES))
+        paths.add_templates(config)
 
     def get_helpers(self) -> dict[str, Any]:
         return {"twin_harvest_report": views.twin_harvest_report}
