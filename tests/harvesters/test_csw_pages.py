@@ -17,8 +17,8 @@ from lxml import etree
 from harvesters.csw.pages import CswError, CswPagingError, Walk, iter_pages
 from harvesters.csw.protocol import NAMESPACES, get_records
 from harvesters.fetch import FetchError, FetchLimits, post
-from support.csw import GMD, Answer, Call, FakeCsw, QuietServer, fake_csw, record, search_response
-from support.servers import running
+from support.csw import GMD, Answer, Call, FakeCsw, fake_csw, record, search_response
+from support.servers import QuietServer, running
 
 LOCAL = FetchLimits(allowed_hosts=frozenset({"127.0.0.1"}), timeout=5, deadline=10)
 CSW = NAMESPACES["csw"]

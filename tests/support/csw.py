@@ -15,7 +15,7 @@ from lxml import etree
 
 from harvesters.csw.protocol import NAMESPACES
 
-from support.servers import running
+from support.servers import QuietServer, running
 
 CSW = NAMESPACES["csw"]
 GMD = "http://www.isotc211.org/2005/gmd"
@@ -94,7 +94,7 @@ class FakeCsw:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: QuietServer
+    server: _CswServer
 
     def do_POST(self) -> None:
         fake = self.server.fake
@@ -126,20 +126,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _CswServer(QuietServer):
     fake: FakeCsw
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass
 
 
 @contextmanager
 def fake_csw(records: list[bytes],
              script: Callable[[Call, FakeCsw], Answer | None] | None = None) -> Iterator[FakeCsw]:
     """A ``FakeCsw`` over ``records`` on a free loopback port, for the block."""
-    server = QuietServer(("127.0.0.1", 0), _Handler)
+    server = _CswServer(("127.0.0.1", 0), _Handler)
     server.fake = FakeCsw(records, port=server.server_address[1], script=script)
     with running(server):
         yield server.fake

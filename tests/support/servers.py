@@ -171,13 +171,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _HTTPServer(http.server.ThreadingHTTPServer):
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A loopback test server that neither waits for its handlers nor reports their errors."""
+
     daemon_threads = True
     block_on_close = False
-    scripted: Server
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that hang up early are what many tests are about
+
+
+class _HTTPServer(QuietServer):
+    scripted: Server
 
 
 @contextmanager
