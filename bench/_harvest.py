@@ -9,6 +9,7 @@ every harvester. The module also prints the comparison tables.
 """
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
 import cProfile
 import datetime
@@ -19,7 +20,7 @@ import pstats
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +200,25 @@ def verdict(anchor_seconds: float, our_seconds: float, target: float | None = No
 
 def memory_row(figures: dict[str, Any]) -> str:
     return f"{figures['rss_peak']:.0f} MiB ({figures['rss_started']:.0f})"
+
+
+def parse_arguments(argv: Sequence[str], program: str, description: str | None, *,
+                    sizes: str, unit: str, databases: str,
+                    more: Callable[[argparse.ArgumentParser], None]) -> argparse.Namespace:
+    """The options every harvest benchmark takes (``--ini --sizes --keep --profile``), plus
+    its own (``more``); exits with a hint when the ini is missing."""
+    parser = argparse.ArgumentParser(prog=f"python -m {program}", description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ini", type=Path, default=REPO / "config" / "ckan.ini")
+    parser.add_argument("--sizes", default=sizes,
+                        help=f"catalog sizes in {unit}, comma-separated (default {sizes})")
+    more(parser)
+    parser.add_argument("--keep", action="store_true",
+                        help=f"keep the databases {databases}* afterwards")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile each first harvest, print the top 30 (cumulative)")
+    args = parser.parse_args(argv)
+    if not args.ini.exists():
+        sys.exit(f"bench: {args.ini} not found (render it: python3 scripts/render_config.py "
+                 "--only ckan)")
+    return args

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from bench._harvest import COUNTS, PARTNER, create_source, in_fresh_process, job_cells, \
-    memory_row, peak_rss_mib, published, row, run_job, site_context, start_ckan, stop_ckan, \
-    verdict
-from bench.dcat_catalog import REPO, line
+    memory_row, parse_arguments, peak_rss_mib, published, row, run_job, site_context, \
+    start_ckan, stop_ckan, verdict
+from bench.dcat_catalog import line
 from tests.support.iso_catalog import write_catalog
 from tests.support.pycsw import CACHE, pycsw_catalog
 
@@ -219,22 +219,13 @@ def report_reasons(name: str, figures: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] = ()) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.csw_harvest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ini", type=Path, default=REPO / "config" / "ckan.ini")
-    parser.add_argument("--sizes", default="2000",
-                        help="catalog sizes in records, comma-separated (default 2000)")
-    parser.add_argument("--anchors", default="defaults,continue",
-                        help="anchor configurations, comma-separated, of: defaults, continue; "
-                             "empty: ours only (default defaults,continue)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the databases twin_bench_csw_* afterwards")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile each first harvest, print the top 30 (cumulative)")
-    args = parser.parse_args(argv)
-    if not args.ini.exists():
-        sys.exit(f"bench: {args.ini} not found (render it: python3 scripts/render_config.py "
-                 "--only ckan)")
+    def anchors_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--anchors", default="defaults,continue",
+                            help="anchor configurations, comma-separated, of: defaults, "
+                                 "continue; empty: ours only (default defaults,continue)")
+
+    args = parse_arguments(argv, "bench.csw_harvest", __doc__, sizes="2000", unit="records",
+                           databases="twin_bench_csw_", more=anchors_option)
     anchors = [a for a in args.anchors.split(",") if a]
     unknown = sorted(set(anchors) - set(ANCHOR_CONFIGS))
     if unknown:

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from bench._harvest import PARTNER, configure_source, create_source, in_fresh_process, \
-    job_cells, memory_row, peak_rss_mib, published, row, run_job, start_ckan, stop_ckan, \
-    verdict
-from bench.dcat_catalog import REPO, line
+    job_cells, memory_row, parse_arguments, peak_rss_mib, published, row, run_job, start_ckan, \
+    stop_ckan, verdict
+from bench.dcat_catalog import line
 from tests.support.catalogs import catalog_pages
 from tests.support.servers import Server, serve
 
@@ -124,20 +124,12 @@ def report_memory(results: dict[tuple[str, int], dict[str, Any]], sizes: list[in
 
 
 def main(argv: Sequence[str] = ()) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.dcat_harvest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ini", type=Path, default=REPO / "config" / "ckan.ini")
-    parser.add_argument("--sizes", default="1000,5000",
-                        help="catalog sizes in datasets, comma-separated (default 1000,5000)")
-    parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the databases twin_bench_harvest_* afterwards")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile each first harvest, print the top 30 (cumulative)")
-    args = parser.parse_args(argv)
-    if not args.ini.exists():
-        sys.exit(f"bench: {args.ini} not found (render it: python3 scripts/render_config.py "
-                 "--only ckan)")
+    def page_size_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--page-size", type=int, default=100)
+
+    args = parse_arguments(argv, "bench.dcat_harvest", __doc__, sizes="1000,5000",
+                           unit="datasets", databases="twin_bench_harvest_",
+                           more=page_size_option)
     sizes = sorted(int(n) for n in args.sizes.split(","))
     line("load average at the start (1 min)", f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     results: dict[tuple[str, int], dict[str, Any]] = {}
