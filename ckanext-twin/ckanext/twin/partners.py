@@ -80,6 +80,32 @@ class YamlReader:
     def __init__(self, path: str) -> None:
         self.path = path
 
+    def compose_file(self, path: str | PathLike[str]) -> Node | None:
+        """The node tree of the file at ``path``; unreadable files fail with the reason."""
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+        except OSError as error:
+            raise self.error(f"{self.path}: cannot read: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise self.error(f"{self.path}: not UTF-8 text: {error.reason}") from error
+        return self.compose(text)
+
+    def compose(self, text: str) -> Node | None:
+        """The node tree of ``text``; malformed YAML fails with the line of the problem."""
+        try:
+            return yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 1 if mark else 1
+            problem = " ".join(str(error.problem or error.context or "").split())
+            if error.problem and error.context and error.context_mark:
+                problem += f" ({error.context} from line {error.context_mark.line + 1})"
+            raise self.error(f"{self.path}:{line}: malformed YAML: {problem}") from error
+        except yaml.YAMLError as error:
+            raise self.error(f"{self.path}:1: malformed YAML: "
+                             f"{' '.join(str(error).split())}") from error
+
     def fail(self, node: Node, message: str) -> NoReturn:
         raise self.error(f"{self.path}:{node.start_mark.line + 1}: {message}")
 
@@ -162,7 +188,7 @@ class _PartnerReader(YamlReader):
         check("political_geocoding_level", value["political_geocoding_level"] in GEOCODING_LEVELS,
               f"must be one of {', '.join(GEOCODING_LEVELS)}")
         check("group", value["group"] in GROUPS, f"must be one of {', '.join(GROUPS)}")
-        check("website", _is_web_url(value["website"]), "must be an http(s) URL")
+        check("website", is_web_url(value["website"]), "must be an http(s) URL")
         if "contributor_id" in value:
             check("contributor_id", bool(_CONTRIBUTOR.fullmatch(value["contributor_id"])),
                   f"must be a URI under {CONTRIBUTORS}")
@@ -192,7 +218,7 @@ def _label(node: Node, number: int) -> str:
     return f"partner #{number}"
 
 
-def _is_web_url(url: str) -> bool:
+def is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
@@ -202,22 +228,5 @@ def _is_web_url(url: str) -> bool:
 
 def load_partners(path: str | PathLike[str]) -> list[Partner]:
     """All partners of the file, or :class:`PartnerFileError` if anything in it is wrong."""
-    name = str(path)
-    try:
-        with open(path, encoding="utf-8") as stream:
-            root = yaml.compose(stream, Loader=yaml.SafeLoader)
-    except OSError as error:
-        raise PartnerFileError(f"{name}: cannot read: {error.strerror}") from error
-    except UnicodeDecodeError as error:
-        raise PartnerFileError(f"{name}: not UTF-8 text: {error.reason}") from error
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = " ".join(str(error.problem or error.context or "").split())
-        if error.problem and error.context and error.context_mark:
-            problem += f" ({error.context} from line {error.context_mark.line + 1})"
-        raise PartnerFileError(f"{name}:{line}: malformed YAML: {problem}") from error
-    except yaml.YAMLError as error:
-        raise PartnerFileError(f"{name}: malformed YAML: {' '.join(str(error).split())}") \
-            from error
-    return _PartnerReader(name).partners(root)
+    reader = _PartnerReader(str(path))
+    return reader.partners(reader.compose_file(path))

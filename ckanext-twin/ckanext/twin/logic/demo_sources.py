@@ -17,7 +17,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
-import yaml
 from yaml.nodes import Node, SequenceNode
 
 from ckanext.twin import partners
@@ -54,7 +53,7 @@ class _Reader(partners.YamlReader):
 def load(path: Path, partner_ids: Collection[str]) -> list[DemoSource]:
     """The sources of ``path``; their catalogs must exist in ``catalogs/`` next to it."""
     reader = _Reader(str(path))
-    root = _compose(path)
+    root = reader.compose_file(path)
     if root is None:
         raise DemoSourcesError(f"{path}:1: the file is empty")
     items = reader.mapping(root, "the file", ("sources",)).get("sources")
@@ -67,20 +66,6 @@ def load(path: Path, partner_ids: Collection[str]) -> list[DemoSource]:
             reader.fail(node, f"source name {source.name!r} appears twice")
         sources[source.name] = source
     return list(sources.values())
-
-
-def _compose(path: Path) -> Node | None:
-    """The YAML node tree, which keeps the line numbers the messages name."""
-    try:
-        with path.open(encoding="utf-8") as stream:
-            return yaml.compose(stream, Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror
-        raise DemoSourcesError(f"{path}: cannot read: {reason}") from error
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise DemoSourcesError(f"{path}:{mark.line + 1 if mark else 1}: malformed YAML: "
-                               f"{error.problem or error.context}") from error
 
 
 def _source(reader: _Reader, node: Node, what: str, folder: Path,
@@ -124,9 +109,11 @@ def ensure(sources: list[DemoSource], base_url: str,
             "name": source.name, "title": source.title, "notes": source.notes,
             "url": url, "source_type": source.type, "owner_org": source.partner,
             # The demo servers are on a loopback address, which the harvesters refuse unless
-            # the source allows that host.
+            # the source allows that host. The demo catalogs hold open data, which the
+            # partners declare for the access policies.
             "config": json.dumps({"partner": source.partner,
-                                  "allowed_hosts": [urlsplit(url).hostname]}),
+                                  "allowed_hosts": [urlsplit(url).hostname],
+                                  "personal_data": False, "classification": "public"}),
         }
         try:
             yield source.name, _ensure(wanted, site_user)
