@@ -42,6 +42,8 @@ setup(
             "twin_harvest = ckanext.twin.harvest.plugin:HarvestPlugin",
             "twin_dcat_harvester = ckanext.twin.harvest.dcat_harvester:TwinDCATHarvester",
             "twin_csw_harvester = ckanext.twin.harvest.csw_harvester:TwinCSWHarvester",
+            "twin_access = ckanext.twin.access.plugin:AccessPlugin",
+            "twin_policy = ckanext.twin.policy.plugin:PolicyPlugin",
         ],
         "ckan.rdf.profiles": [
             "dcatap_de = ckanext.twin.dcat.profile:DCATAPDEProfile",

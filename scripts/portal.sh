@@ -31,6 +31,13 @@ init() {
     ckan twin demo-admin
     say "partner organizations from config/partners.yaml (ckan twin partners sync)"
     ckan twin partners sync
+    say "access policies from config/policies (ckan twin policy apply)"
+    ckan twin policy apply
+    # Platforms and partners read with tokens signed by the portal's key (docs/access.md).
+    if ! .venv/bin/ckan -c "$ini" twin keys list 2>/dev/null | grep -q "active (signs"; then
+        say "a signing key for platform and partner tokens (ckan twin keys rotate)"
+        ckan twin keys rotate
+    fi
     if [[ "$(setting TWIN_DEMO)" != "true" ]]; then
         say "TWIN_DEMO is not true: no demo datasets, no demo harvest sources"
         return
@@ -98,10 +105,16 @@ demo_csw() {
 # INFO lines would repeat every minute, so only warnings and errors pass. A run in progress
 # is let finish (a few seconds); the pause between runs ends at once on SIGTERM.
 harvest_scheduler() {
-    local pause=""
+    local pause="" round=0
     trap 'kill "$pause" 2>/dev/null || true; exit 0' TERM
     while true; do
         .venv/bin/ckan -c "$ini" harvester run 2>&1 >/dev/null | grep -v ' INFO ' >&2 || true
+        # Hourly: datasets whose embargo has passed are decided again (cron's daily task
+        # in production, docs/policies.md).
+        if ((round++ % 60 == 0)); then
+            .venv/bin/ckan -c "$ini" twin policy reevaluate 2>&1 >/dev/null \
+                | grep -v ' INFO ' >&2 || true
+        fi
         sleep 60 &
         pause=$!
         wait "$pause" || true

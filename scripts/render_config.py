@@ -34,8 +34,10 @@ DEFAULTS = {
     "TWIN_TEST_REDIS_URL": "redis://127.0.0.1:6379/1",
     "TWIN_SEARCH_BACKEND": "postgres",
     "TWIN_SOLR_URL": "http://127.0.0.1:8983/solr/ckan",
-    "TWIN_PLUGINS": "activity twin_search twin twin_dcat scheming_datasets dcat harvest "
-                    "twin_harvest twin_dcat_harvester twin_csw_harvester",
+    # twin_policy first: CKAN asks only the first IPermissionLabels plugin.
+    "TWIN_PLUGINS": "twin_policy activity twin_access twin_search twin twin_dcat "
+                    "scheming_datasets dcat harvest twin_harvest twin_dcat_harvester "
+                    "twin_csw_harvester",
     # The demo partner catalogs that `make run` harvests (python -m ckanext.twin.demo_catalogs).
     "TWIN_DEMO_CATALOG_PORT": "5099",
     # The demo CSW (pycsw, scripts/pycsw_server.py) with the partners' ISO records.

@@ -12,6 +12,26 @@ from support.servers import Server, serve
 
 
 @pytest.fixture
+def reset_db(reset_db: Callable[[], None]) -> Callable[[], None]:
+    """CKAN's reset, which empties only the tables CKAN knows, plus the portal's own tables
+    (policy versions and decisions, signing keys, tokens); the search index has
+    ``clean_index``."""
+    def reset() -> None:
+        import sqlalchemy as sa
+        from ckan import model
+
+        reset_db()
+        names = model.Session.execute(sa.text(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename LIKE 'twin\\_%' AND tablename <> 'twin_search_document'")).scalars().all()
+        if names:
+            model.Session.execute(sa.text(f"TRUNCATE {', '.join(names)}"))
+        model.Session.commit()
+
+    return reset
+
+
+@pytest.fixture
 def harvest_db(reset_db, migrate_db_for):
     """A clean database with ckanext-harvest's tables, which CKAN's reset drops."""
     reset_db()

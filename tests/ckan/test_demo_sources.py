@@ -134,7 +134,9 @@ class TestInCkan:
         assert (source["url"], source["source_type"], source["organization"]["name"]) == \
             (f"{base}/ismaning/catalog.ttl", "twin_dcat", "ismaning")
         assert json.loads(source["config"]) == {"partner": "ismaning",
-                                                "allowed_hosts": ["127.0.0.1"]}
+                                                "allowed_hosts": ["127.0.0.1"],
+                                                "personal_data": False,
+                                                "classification": "public"}
 
     def test_a_moved_server_updates_url_and_allowed_host(self) -> None:
         sources = demo_sources.load(DEMO, PARTNER_IDS)[:1]

@@ -16,11 +16,17 @@ from ckanext.twin.logic.demo_admin import NAME as DEMO_ADMIN, ensure_demo_admin
 from ckanext.twin.logic.partners import PartnerSyncError, sync_partners
 from ckanext.twin.partners import PartnerFileError, load_partners
 from ckanext.twin.paths import configured_file, project_dir
+from ckanext.twin.access.cli import keys, token
+from ckanext.twin.policy.cli import policy
 
 
 @click.group(short_help="ckanext-twin portal commands")
 def twin() -> None:
     """Operate the Munich federated catalog portal."""
+
+
+for group in (policy, token, keys):
+    twin.add_command(group)
 
 
 def _fail(message: str) -> NoReturn:

@@ -9,8 +9,9 @@ From there everything is common, so the DCAT and the CSW harvester behave alike:
 - withdrawals are planned by ``harvesters.safeguards`` (held on incomplete, empty or too
   large an answer) and every run leaves its row for the job report (``store``);
 - import maps the N-Triples through the ``dcatap_de`` profile, lets the partner registry
-  decide owner, contributorID and publisher, passes the policy seam and writes through the
-  action API (``importer``), touching only datasets this source made.
+  decide owner, contributorID and publisher, adds what the source declares for the access
+  policies and writes through the action API (``importer``), touching only datasets this
+  source made; ``twin_policy`` decides each write like any other.
 """
 from __future__ import annotations
 

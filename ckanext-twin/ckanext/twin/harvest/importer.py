@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.model import HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from ckanext.twin import policy
 from ckanext.twin.harvest import identity, mapping, store
 from ckanext.twin.harvest.source_config import SourceConfig
 from ckanext.twin.partners import Partner
@@ -56,7 +55,10 @@ class RecordImporter:
             warnings.append(f"no licence URI on the dataset or its distributions; recorded "
                             f"as {self.config.default_license} (source setting "
                             "default_license)")
-        dataset = policy.admit(dataset, self.partner)
+        if self.config.personal_data is not None:
+            dataset["personal_data"] = str(self.config.personal_data).lower()
+        if self.config.classification is not None:
+            dataset["classification"] = self.config.classification
         context: dict[str, Any] = {"user": self.user, "ignore_auth": True,
                                    "return_id_only": True, "twin_vocabulary_warnings": []}
         existing = model.Package.get(known.package_id) if known and known.package_id else None

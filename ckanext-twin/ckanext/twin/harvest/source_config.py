@@ -16,6 +16,7 @@ from harvesters.safeguards import DEFAULT_MAX_SHARE
 from harvesters.vocabularies import default_vocabularies
 
 from ckanext.twin.partners import Partner
+from ckanext.twin.policy.terms import CLASSIFICATIONS
 
 
 DEFAULT_LICENSE = "http://dcat-ap.de/def/licenses/other-closed"
@@ -48,6 +49,10 @@ class SourceConfig:
     # CSW only: records per GetRecords page, and a CQL filter on the catalog's records.
     page_size: int = 100
     constraint: str | None = None
+    # What the partner declares for every dataset of the catalog, for the access policies
+    # (DCAT-AP.de has no such properties): unset, a dataset counts as personal and secret.
+    personal_data: bool | None = None
+    classification: str | None = None
 
     def limits(self) -> FetchLimits:
         return FetchLimits(max_bytes=int(self.max_page_mb * MIB), timeout=self.timeout_s,
@@ -91,7 +96,8 @@ def parse(text: str | None, partners: dict[str, Partner], protocol: str = "dcat"
         raise SourceConfigError("the configuration must be a JSON object ({...})")
     own = _PROTOCOL_KEYS[protocol]
     others = set().union(*_PROTOCOL_KEYS.values()) - own
-    known = {"partner", "allowed_hosts", "default_license", *_NUMBERS, *own} - others
+    known = {"partner", "allowed_hosts", "default_license", "personal_data",
+             "classification", *_NUMBERS, *own} - others
     unknown = sorted(set(data) - known)
     if unknown:
         raise SourceConfigError(f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
@@ -117,10 +123,16 @@ def parse(text: str | None, partners: dict[str, Partner], protocol: str = "dcat"
             bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise SourceConfigError(f"{key!r} must be {bounds}, got {value!r}")
         values[key] = kind(value)
-    if "conditional_requests" in data:
-        if not isinstance(data["conditional_requests"], bool):
-            raise SourceConfigError("'conditional_requests' must be true or false")
-        values["conditional_requests"] = data["conditional_requests"]
+    for key in ("conditional_requests", "personal_data"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise SourceConfigError(f"{key!r} must be true or false, got {data[key]!r}")
+            values[key] = data[key]
+    if "classification" in data:
+        if data["classification"] not in CLASSIFICATIONS:
+            raise SourceConfigError(f"'classification' must be one of "
+                                    f"{', '.join(CLASSIFICATIONS)}, got {data['classification']!r}")
+        values["classification"] = data["classification"]
     if "constraint" in data:
         constraint = data["constraint"]
         if not isinstance(constraint, str) or not constraint.strip():

@@ -1,16 +1,7 @@
-"""Per-municipality access policies.
+"""Per-municipality access policies: which datasets flow into which of Munich's platforms.
 
-``admit`` is the seam every harvested dataset passes on its way into CKAN (after the partner
-registry has decided its owner, before it is written). Until the policies are in place it
-lets every dataset through unchanged.
+The core (platforms, terms, model, reader, odrl, facts, evaluate, explain) is plain Python,
+fast and testable without CKAN; the rest (store, registry, datasets, enforcement, changes,
+labels, actions, auth, cli, views, plugin) decides on every write and enforces the decisions
+through CKAN's permission labels. docs/policies.md explains both.
 """
-from __future__ import annotations
-
-from typing import Any
-
-from ckanext.twin.partners import Partner
-
-
-def admit(dataset: dict[str, Any], partner: Partner) -> dict[str, Any]:
-    """The dataset as the partner's policy lets it into the portal."""
-    return dataset
