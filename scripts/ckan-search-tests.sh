@@ -9,7 +9,7 @@ cd "$ROOT" || exit
 # by prefix (hence -k for the one whose name starts another test's).
 tests=$(.venv/bin/python -c 'import ckan.tests, os; print(os.path.relpath(os.path.dirname(ckan.tests.__file__)))')
 say "CKAN's search tests from $tests against twin_search"
-exec .venv/bin/pytest \
+exec .venv/bin/pytest -p tests.ckan_upstream \
     "$tests/lib/search" "$tests/logic/action/test_get.py::TestPackageSearch" \
     --deselect "$tests/lib/search/test_search.py::test_check_invalid_schema" \
     --deselect "$tests/lib/search/test_search.py::test_check_schema_with_wrong_version" \
