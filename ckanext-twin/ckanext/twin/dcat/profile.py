@@ -27,6 +27,7 @@ from harvesters.vocabularies import default_vocabularies
 
 from ckanext.twin.dcat.namespaces import (ADMS, DCAT, DCATDE, DCT, FOAF, GSP, LOCN, PREFIXES,
                                           PROV, RDF, SKOS)
+from ckanext.twin.policy import provenance
 from ckanext.twin.dcat.properties import (AGENT, DATASET_PROPERTIES, DISTRIBUTION_PROPERTIES,
                                           SUCCESSORS, URI, Property)
 
@@ -158,6 +159,7 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
         own = config.get(OWN_CONTRIBUTOR_OPTION)
         if own:
             self.g.add((dataset_ref, DCATDE.contributorID, URIRef(own)))
+        self._policy_provenance(dataset_dict, dataset_ref)
         licence = dataset_dict.get("license_id") or ""
         for resource in dataset_dict.get("resources", []):
             distribution = URIRef(resource_uri(resource))
@@ -183,6 +185,12 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
             if (service, DCT.publisher, None) not in self.g:
                 for publisher in publishers:
                     self.g.add((service, DCT.publisher, publisher))
+
+    def _policy_provenance(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
+        """The access-policy decisions as PROV-O, for readers who may see them (stewards)."""
+        decisions = provenance.decisions_for_reader(dataset_dict.get("id") or "")
+        if decisions:
+            provenance.add_provenance(self.g, dataset_ref, decisions)
 
     def _prov_attributions(self, dataset_ref: Node) -> None:
         """ckanext-dcat reads ``prov:qualifiedAttribution``/``prov:agent`` (DCAT 3's terms)

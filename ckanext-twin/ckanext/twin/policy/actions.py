@@ -168,9 +168,15 @@ def twin_policy_decision_list(context: Any, data_dict: dict[str, Any]) -> dict[s
 
 @tk.side_effect_free
 def twin_policy_flow_list(context: Any, data_dict: dict[str, Any]) -> dict[str, Any]:
-    """Per municipality and platform: how many datasets flow there and how many do not."""
+    """Per municipality and platform: how many datasets flow there and how many do not.
+
+    :param municipality: only this partner's (its admins may ask; all of them: sysadmins)
+    """
     tk.check_access("twin_policy_flow_list", context, data_dict)
     counts = store.flow_counts(model.Session)
+    if data_dict.get("municipality"):
+        counts = {key: value for key, value in counts.items()
+                  if key[0] == data_dict["municipality"]}
     return {"platforms": list(registry.platforms()),
             "flows": [{"municipality": m, "platform": p, "admitted": a, "denied": d}
                       for (m, p), (a, d) in sorted(counts.items(),

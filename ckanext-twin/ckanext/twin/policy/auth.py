@@ -49,7 +49,9 @@ def twin_policy_decision_list(context: Any, data_dict: dict[str, Any]) -> dict[s
 
 
 def twin_policy_flow_list(context: Any, data_dict: dict[str, Any]) -> dict[str, Any]:
-    """The overview of every municipality is the operators' (sysadmins only)."""
+    """One municipality's flows are its admins'; every municipality's, the operators'."""
+    if (data_dict or {}).get("municipality"):
+        return _own_policy(context, data_dict)
     return {"success": False, "msg": tk._("Only sysadmins see every municipality's flows")}
 
 

@@ -168,8 +168,10 @@ def _set_visibility(conn: Any, items: list[dict[str, Any]]) -> None:
 
 
 def _relabel_activities(conn: Any, items: list[dict[str, Any]]) -> None:
-    if not items or not conn.execute(sa.text("SELECT to_regclass('activity')")).scalar():
-        return
+    if not items or not conn.execute(sa.text("""
+            SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('activity')
+               AND attname = 'permission_labels' AND NOT attisdropped""")).scalar():
+        return  # no activity plugin (or its labels column)
     conn.execute(sa.text("""
         UPDATE activity a SET permission_labels = i.labels
           FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS i(id text, labels text[])
