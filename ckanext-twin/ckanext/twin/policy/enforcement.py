@@ -7,7 +7,7 @@ the decisions, and make everything that reads them agree in the same transaction
 - ``package.private``: a dataset not admitted to the public portal is private (CKAN's own
   second layer: anonymous readers and other organizations never see private datasets);
 - the search index's labels (the PostgreSQL index is updated in place, in the same
-  transaction; with Solr the datasets are re-indexed after the commit);
+  transaction; with Solr the datasets are re-indexed just before the commit);
 - the labels of the dataset's activities, which CKAN stores when an activity is created
   and would otherwise keep showing a withdrawn dataset in activity streams.
 
@@ -72,11 +72,11 @@ def decide(rows: Iterable[DatasetRow], in_force: dict[str, registry.InForce],
         policy = in_force.get(row.municipality or "", fallback)
         facts = facts_of(row.dataset, row.municipality)
         recheck = policy.evaluator.recheck_on(facts, today)
-        notes = list(facts.notes)
+        notes, digest = list(facts.notes), facts.digest
         for decision in policy.evaluator.decide(facts, today):
             decisions.append(store.DecisionRow(
                 package_id=row.id, platform=decision.platform, municipality=row.municipality,
-                policy_version=policy.version, metadata_hash=facts.digest,
+                policy_version=policy.version, metadata_hash=digest,
                 admitted=decision.admitted, reason=decision.reason, rules=decision.rules,
                 values=dict(decision.values), unmet=decision.unmet, notes=notes,
                 recheck_on=recheck, decided_at=now))

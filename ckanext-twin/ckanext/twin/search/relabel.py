@@ -4,7 +4,7 @@ A policy change can move thousands of datasets between platforms; re-indexing ea
 ``package_show`` would cost tens of milliseconds apiece. The PostgreSQL index instead gets
 the new ``capacity`` and labels written into its rows in one statement, in the caller's
 transaction, so the change is visible to searches exactly when it is committed. With Solr
-each dataset is re-indexed by CKAN.
+each dataset is re-indexed by CKAN as the transaction sees it, before the commit.
 """
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ def _capacity(private: bool) -> str:
 def relabel(conn: Any, items: list[dict[str, Any]]) -> None:
     """``items``: ``{"id", "private", "labels"}`` per dataset."""
     if backend.selected() != backend.POSTGRES:
-        from ckan.lib.search import rebuild
+        from ckan import logic
 
+        # Solr sees the transaction's state now (no commit of the caller's session here:
+        # ``search.rebuild`` would commit it halfway through a policy change).
+        context = {"ignore_auth": True, "validate": False, "use_cache": False}
         for item in items:
-            rebuild(item["id"])
+            logic.index_update_package(context, item["id"], defer_commit=True)
         return
     if not conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": schema.TABLE}).scalar():
         return  # nothing indexed yet
