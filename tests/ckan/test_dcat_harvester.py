@@ -317,21 +317,21 @@ def test_a_bad_record_is_reported_with_its_identifier_and_the_run_goes_on(
 
 
 @pytest.mark.usefixtures("partners")
-def test_every_written_dataset_passes_the_policy_seam(http_server: Server,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from ckanext.twin import policy
-    seen: list[tuple[str, str]] = []
+def test_every_written_dataset_carries_what_the_source_declares(http_server: Server) -> None:
+    """DCAT-AP.de cannot say whether a dataset holds personal data or how it is classified;
+    the partner declares it for the source, and every dataset it writes carries it for the
+    access policies (without it the policies read personal and secret)."""
+    declared = make_source(serve_catalog(http_server, 3), personal_data=False,
+                           classification="internal")
+    harvest(declared)
+    assert {(d["personal_data"], d["classification"])
+            for d in datasets_of(declared).values()} == {("false", "internal")}
 
-    def admit(dataset: dict[str, Any], partner: Any) -> dict[str, Any]:
-        seen.append((dataset["identifier"], partner.id))
-        return {**dataset, "title": f"[geprüft] {dataset['title']}"}
-    monkeypatch.setattr(policy, "admit", admit)
-    source = make_source(serve_catalog(http_server, 3))
-
-    harvest(source)
-
-    assert sorted(seen) == [(identifier(i), "muenchen") for i in range(3)]
-    assert all(d["title"].startswith("[geprüft]") for d in datasets_of(source).values())
+    silent = make_source(serve_catalog(http_server, 2, prefix="/other"), partner="ismaning",
+                         name="ismaning-dcat")
+    harvest(silent)
+    assert all(not d.get("personal_data") and not d.get("classification")
+               for d in datasets_of(silent).values())
 
 
 # -- formats, real catalogs, validation --------------------------------------------------------
@@ -405,6 +405,9 @@ def test_harvested_datasets_validate_as_dcat_ap_de(http_server: Server) -> None:
     ('{"partner": "garching", "allowed_hosts": "127.0.0.1"}', "'allowed_hosts' must be a list"),
     ('{"partner": "garching", "speed": 3}', "unknown key 'speed'"),
     ("{partner: garching}", "not valid JSON"),
+    ('{"partner": "garching", "personal_data": "no"}', "'personal_data' must be true or false"),
+    ('{"partner": "garching", "classification": "offen"}',
+     "'classification' must be one of public, internal, confidential, secret"),
 ])
 def test_source_configuration_errors_say_what_is_wrong(config: str, message: str) -> None:
     import ckan.plugins.toolkit as tk
