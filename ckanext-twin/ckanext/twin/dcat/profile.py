@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import shapely
 import shapely.geometry
 from geomet import wkt
+from ckan.plugins import plugin_loaded
 from ckan.plugins.toolkit import config
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 from ckanext.dcat.utils import resource_uri
@@ -27,9 +28,9 @@ from harvesters.vocabularies import default_vocabularies
 
 from ckanext.twin.dcat.namespaces import (ADMS, DCAT, DCATDE, DCT, FOAF, GSP, LOCN, PREFIXES,
                                           PROV, RDF, SKOS)
-from ckanext.twin.policy import provenance
 from ckanext.twin.dcat.properties import (AGENT, DATASET_PROPERTIES, DISTRIBUTION_PROPERTIES,
                                           SUCCESSORS, URI, Property)
+from ckanext.twin.policy import provenance
 
 ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
@@ -188,9 +189,9 @@ class DCATAPDEProfile(EuropeanDCATAP3Profile):
 
     def _policy_provenance(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         """The access-policy decisions as PROV-O, for readers who may see them (stewards)."""
-        decisions = provenance.decisions_for_reader(dataset_dict.get("id") or "")
-        if decisions:
-            provenance.add_provenance(self.g, dataset_ref, decisions)
+        if plugin_loaded("twin_policy"):
+            provenance.add_provenance(
+                self.g, dataset_ref, provenance.decisions_for_reader(dataset_dict.get("id") or ""))
 
     def _prov_attributions(self, dataset_ref: Node) -> None:
         """ckanext-dcat reads ``prov:qualifiedAttribution``/``prov:agent`` (DCAT 3's terms)
