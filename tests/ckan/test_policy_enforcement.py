@@ -274,3 +274,26 @@ def test_odrl_export_round_trips_through_the_action_api() -> None:
 
     report = apply(exported)
     assert report["unchanged"] == ["garching"]
+
+
+def test_stored_policy_that_no_longer_holds_denies_and_exports_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A policy stored before one of its platforms left the registry decides nothing (fail
+    closed), and its export names why instead of failing."""
+    apply(OPEN_DATA)
+    registry_text = (ROOT / "config" / "platforms.yaml").read_text(encoding="utf-8")
+    start = registry_text.index("  - id: digital-twin")
+    smaller = tmp_path / "platforms.yaml"
+    smaller.write_text(registry_text[:start] + registry_text[registry_text.index(
+        "  - id: geoportal"):], encoding="utf-8")
+    monkeypatch.setitem(tk.config, "ckanext.twin.platforms_file", str(smaller))
+
+    dataset()
+
+    found = decisions("luft-garching")
+    assert "digital-twin" not in found
+    assert {d["reason"] for d in found.values()} == {"no-policy"}
+    assert call_action("package_show", site(), id="luft-garching")["private"] is True
+    with pytest.raises(tk.ValidationError) as refused:
+        call_action("twin_policy_export", site(), municipality="garching")
+    assert any("digital-twin" in problem for problem in refused.value.error_dict["policy"])

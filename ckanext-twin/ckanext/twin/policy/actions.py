@@ -75,8 +75,11 @@ def twin_policy_export(context: Any, data_dict: dict[str, Any]) -> dict[str, Any
     municipality = _municipality(data_dict)
     tk.check_access("twin_policy_export", context, data_dict)
     stored = _stored(municipality, data_dict.get("version"))
-    policy = parse_policy(stored.text, stored.source, partner_registry(),
-                          registry.platforms(), municipality)
+    try:
+        policy = parse_policy(stored.text, stored.source, partner_registry(),
+                              registry.platforms(), municipality)
+    except PolicyError as error:  # stored before a registry change it no longer fits
+        raise tk.ValidationError({"policy": error.problems}) from error
     return to_odrl(policy, registry.platforms(), stored.version, tk.config["ckan.site_url"])
 
 
@@ -179,8 +182,8 @@ def twin_policy_flow_list(context: Any, data_dict: dict[str, Any]) -> dict[str, 
                   if key[0] == data_dict["municipality"]}
     return {"platforms": list(registry.platforms()),
             "flows": [{"municipality": m, "platform": p, "admitted": a, "denied": d}
-                      for (m, p), (a, d) in sorted(counts.items(),
-                                                   key=lambda item: (item[0][0] or "", item[0][1]))]}
+                      for (m, p), (a, d) in sorted(
+                          counts.items(), key=lambda item: (item[0][0] or "", item[0][1]))]}
 
 
 def get_actions() -> dict[str, Any]:
