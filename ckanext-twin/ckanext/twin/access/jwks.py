@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import ckan.plugins.toolkit as tk
 from ckan.exceptions import CkanConfigurationException
 
+from ckanext.twin.access import Refusal
 from ckanext.twin.access.keys import UnusableKey, VerificationKey, from_jwk
 from ckanext.twin.access.store import Trust
 from harvesters.fetch import FetchError, FetchLimits, fetch
@@ -34,12 +35,8 @@ ACCEPT = "application/jwk-set+json, application/json;q=0.9"
 monotonic = time.monotonic  # the clock of cache and cooldown (tests move it)
 
 
-class JWKSError(Exception):
+class JWKSError(Refusal):
     """No key for a partner token's kid; ``german`` and ``english`` say why."""
-
-    def __init__(self, german: str, english: str) -> None:
-        self.german, self.english = german, english
-        super().__init__(f"{german} / {english}")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ckan import model
 from ckan.exceptions import CkanConfigurationException
 from jwt.utils import base64url_decode
 
-from ckanext.twin.access import accounts, jwks, keys, store
+from ckanext.twin.access import Refusal, accounts, jwks, keys, store
 from ckanext.twin.access.accounts import Principal
 
 REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
@@ -36,12 +36,8 @@ TYPES = ("jwt", "at+jwt", "application/jwt", "application/at+jwt")
 MAX_LEEWAY = 60
 
 
-class TokenRefused(Exception):
+class TokenRefused(Refusal):
     """A token that reads nothing; the message says why, in German and English."""
-
-    def __init__(self, german: str, english: str) -> None:
-        self.german, self.english = german, english
-        super().__init__(f"{german} / {english}")
 
 
 @dataclass(frozen=True)
