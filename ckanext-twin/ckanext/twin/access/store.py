@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from ckan import model
 
+from ckanext.twin import tables
 from ckanext.twin.access.keys import NewKey, VerificationKey, load_public
 
 KEYS = "twin_access_key"
@@ -67,17 +68,7 @@ _DDL = (
 
 def ensure() -> None:
     """Create the tables if one is missing (one cheap query when they exist)."""
-    present = model.Session.execute(sa.text(
-        "SELECT " + " AND ".join(f"to_regclass('{t}') IS NOT NULL"
-                                 for t in (KEYS, TOKENS, REVOCATIONS, TRUST)))).scalar()
-    if present:
-        return
-    with model.meta.engine.begin() as connection:
-        # Serialise the first use of several processes (web workers, the CLI).
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"),
-                           {"t": f"{KEYS}:schema"})
-        for statement in _DDL:
-            connection.execute(sa.text(statement))
+    tables.ensure(model.Session, (KEYS, TOKENS, REVOCATIONS, TRUST), _DDL)
 
 
 def _rows(sql: str, **params: Any) -> list[Any]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ckanext.twin import tables
+
 VERSIONS = "twin_policy_version"
 DECISIONS = "twin_policy_decision"
 NO_POLICY = 0  # the version recorded for decisions taken without any policy (all denied)
@@ -66,17 +68,9 @@ _DDL = (
 )
 
 
-def ensure(conn: sa.engine.Connection | Any) -> None:
+def ensure(conn: Any) -> None:
     """Create the tables if they are missing (cheap when they exist)."""
-    present = conn.execute(sa.text("SELECT to_regclass(:a) IS NOT NULL AND "
-                                   "to_regclass(:b) IS NOT NULL"),
-                           {"a": VERSIONS, "b": DECISIONS}).scalar()
-    if present:
-        return
-    # Serialise the first use of several processes (web, harvest consumers).
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": DECISIONS})
-    for statement in _DDL:
-        conn.execute(sa.text(statement))
+    tables.ensure(conn, (VERSIONS, DECISIONS), _DDL)
 
 
 @dataclass(frozen=True)
