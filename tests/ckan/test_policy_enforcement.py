@@ -13,7 +13,7 @@ import pytest
 from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from ckanext.twin.logic.partners import sync_partners
 from ckanext.twin.partners import load_partners
